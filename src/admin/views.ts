@@ -1,0 +1,39 @@
+import type { Route, VersionTarget } from '../routing/route-table.js';
+
+export interface EndpointView { origin: string; healthy: boolean; ejected: boolean; connections: { active: number; idle: number } }
+export interface VersionView { endpoints: EndpointView[]; requests: number; failures: number; errorRate: number }
+export interface RouteView {
+  name: string;
+  phase: string;
+  weight: number;
+  match: { host?: string; pathPrefix: string };
+  revision?: string;
+  stable: VersionView;
+  canary: VersionView | null;
+}
+
+/** The JSON shape of a route for the admin API; controllers add their own fields on top. */
+export function routeView(route: Route, nowMs: number): RouteView {
+  return {
+    name: route.name,
+    phase: route.state.phase,
+    weight: route.state.weight,
+    match: route.config.match,
+    ...(route.config.canary?.revision !== undefined ? { revision: route.config.canary.revision } : {}),
+    stable: versionView(route.stable, nowMs),
+    canary: route.canary ? versionView(route.canary, nowMs) : null,
+  };
+}
+
+function versionView(target: VersionTarget, nowMs: number): VersionView {
+  const { requests, failures } = target.recorder;
+  return {
+    endpoints: target.endpoints.pools.map((p) => {
+      const s = p.stats;
+      return { origin: p.origin, healthy: p.healthy, ejected: nowMs < p.ejectedUntil, connections: { active: s.connected - s.free, idle: s.free } };
+    }),
+    requests,
+    failures,
+    errorRate: requests > 0 ? failures / requests : 0,
+  };
+}

@@ -1,0 +1,227 @@
+import { performance } from 'node:perf_hooks';
+import { AdminServer, type Readiness } from './admin/server.js';
+import { routeView } from './admin/views.js';
+import { ConfigError, ConfigReadError, ConfigWatcher, loadConfigFile, type CutoverConfig } from './config/index.js';
+import { createLogger, type Logger } from './log.js';
+import { CutoverMetrics } from './metrics/registry.js';
+import type { ProxyContext } from './proxy/context.js';
+import { ProxyServer } from './proxy/server.js';
+import { WebSocketTunnels } from './proxy/websocket.js';
+import { AddressList } from './routing/address-list.js';
+import { buildRouteTable } from './routing/build.js';
+import type { RouteTable } from './routing/route-table.js';
+import { RouteStates } from './routing/route-state.js';
+import type { RandomSource } from './routing/traffic-split.js';
+import { PoolRegistry } from './upstream/pool-registry.js';
+
+export interface AppOptions {
+  configFile: string;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  random?: RandomSource;
+  /** Watch the config file and reload on change (default true). */
+  watch?: boolean;
+  defaultMetrics?: boolean;
+}
+
+export type ReloadResult = { ok: true; generation: number } | { ok: false; error: string };
+
+/** Called after each config generation is live, e.g. by the rollout controller. */
+export type ConfigListener = (config: CutoverConfig, table: RouteTable, previous: CutoverConfig | null) => void;
+
+/**
+ * The composition root: config → pools → route table → proxy and admin.
+ * It owns the lifecycle (start, reload by swap, drain) and nothing else.
+ */
+export class CutoverApp {
+  readonly metrics: CutoverMetrics;
+  readonly states = new RouteStates();
+  readonly pools = new PoolRegistry();
+  readonly tunnels: WebSocketTunnels;
+  readonly log: Logger;
+  readonly proxy: ProxyServer;
+  readonly admin: AdminServer;
+  readonly ctx: ProxyContext;
+  dataAddress = { host: '', port: 0 };
+  adminAddress = { host: '', port: 0 };
+  private readonly listeners: ConfigListener[] = [];
+  private generation = 1;
+  private watcher: ConfigWatcher | null = null;
+  private reloading: Promise<ReloadResult> | null = null;
+  private reloadAgain = false;
+  private listening = false;
+  private trusted: AddressList;
+
+  private constructor(private readonly options: AppOptions, public config: CutoverConfig) {
+    this.log = options.logger ?? createLogger({ level: config.log.level });
+    this.metrics = new CutoverMetrics({ defaultMetrics: options.defaultMetrics });
+    this.trusted = new AddressList(config.trustedProxies);
+    this.tunnels = new WebSocketTunnels((err, route) => this.log.warn({ route, err: err.message }, 'websocket tunnel failed'));
+    this.ctx = {
+      now: () => performance.now(),
+      random: options.random ?? Math.random,
+      limits: config.limits,
+      draining: false,
+      isTrustedProxy: (address) => this.trusted.check(address),
+      countRetry: (route, reason) => this.metrics.retries.inc({ route: route.name, reason }),
+      requestDone: config.log.access ? this.accessLog() : () => {},
+    };
+    const { table } = buildRouteTable(config, this, this.generation);
+    this.proxy = new ProxyServer(this.ctx, table, this.tunnels);
+    this.admin = new AdminServer({
+      readiness: () => this.readiness(),
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+      routes: () => this.proxy.routeTable.routes.map((r) => routeView(r, this.ctx.now())),
+      route: (name) => {
+        const r = this.proxy.routeTable.byName(name);
+        return r ? routeView(r, this.ctx.now()) : undefined;
+      },
+      token: () => this.config.admin.token,
+    }, this.log);
+    this.metrics.setGaugeSources({
+      routeWeights: () => [...this.states.values()].map((s) => ({ route: s.name, weight: s.weight })),
+      upstreamConnections: () => this.proxy.routeTable.routes.flatMap((r) => [r.stable, ...(r.canary ? [r.canary] : [])].map((t) => {
+        let active = 0;
+        let idle = 0;
+        for (const p of t.endpoints.pools) {
+          const s = p.stats;
+          active += s.connected - s.free;
+          idle += s.free;
+        }
+        return { route: r.name, version: t.name, active, idle };
+      })),
+    });
+  }
+
+  static async start(options: AppOptions): Promise<CutoverApp> {
+    const loaded = await loadConfigFile(options.configFile, options.env);
+    const app = new CutoverApp(options, loaded.config);
+    for (const w of loaded.warnings) app.log.warn({ file: options.configFile }, w);
+    const data = splitHostPort(loaded.config.listen);
+    const admin = splitHostPort(loaded.config.admin.listen);
+    app.dataAddress = await app.proxy.listen(data.port, data.host);
+    app.adminAddress = await app.admin.listen(admin.port, admin.host);
+    app.listening = true;
+    if (options.watch !== false) {
+      app.watcher = new ConfigWatcher(options.configFile, () => void app.reload('file changed'));
+      app.watcher.start();
+    }
+    app.log.info({ listen: app.dataAddress, admin: app.adminAddress, routes: loaded.config.routes.map((r) => r.name) }, 'cutover started');
+    return app;
+  }
+
+  /** Registers a listener and calls it at once with the live config. */
+  onConfig(listener: ConfigListener): void {
+    this.listeners.push(listener);
+    listener(this.config, this.proxy.routeTable, null);
+  }
+
+  /**
+   * Loads the file again; on success builds a new table and swaps one reference.
+   * On failure nothing changes: the last good config keeps serving.
+   * Overlapping calls coalesce into one more reload after the current one.
+   */
+  reload(reason: string): Promise<ReloadResult> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = this.doReload(reason).finally(() => {
+      this.reloading = null;
+      if (this.reloadAgain) {
+        this.reloadAgain = false;
+        void this.reload(reason);
+      }
+    });
+    return this.reloading;
+  }
+
+  private async doReload(reason: string): Promise<ReloadResult> {
+    const file = this.options.configFile;
+    let next: CutoverConfig;
+    try {
+      const loaded = await loadConfigFile(file, this.options.env);
+      next = loaded.config;
+      for (const w of loaded.warnings) this.log.warn({ file }, w);
+    } catch (err) {
+      this.metrics.configReloads.inc({ result: 'failure' });
+      const message = err instanceof ConfigError || err instanceof ConfigReadError ? err.message : String(err);
+      this.log.error({ file, reason, errors: err instanceof ConfigError ? err.issues : undefined }, `config reload rejected; the last good config keeps serving: ${message}`);
+      return { ok: false, error: message };
+    }
+    const previous = this.config;
+    if (next.listen !== previous.listen || next.admin.listen !== previous.admin.listen || next.workers !== previous.workers) {
+      this.log.warn({ file }, 'listen addresses and workers change only on restart; the rest of the config is applied now');
+    }
+    this.generation++;
+    const { table, retired } = buildRouteTable(next, this, this.generation);
+    this.applyStaticWeights(previous, next);
+    this.config = next;
+    this.trusted = new AddressList(next.trustedProxies);
+    this.proxy.setTable(table);
+    for (const listener of this.listeners) listener(next, table, previous);
+    // Retire after the swap: close() lets their in-flight requests finish.
+    for (const pool of retired) void pool.close();
+    this.metrics.configReloads.inc({ result: 'success' });
+    this.log.info({ file, reason, generation: this.generation, routes: next.routes.map((r) => `${r.name}@${r.weight}%`) }, 'config reloaded');
+    return { ok: true, generation: this.generation };
+  }
+
+  /** A changed `weight:` in the file wins; an unchanged one leaves a weight set at runtime alone. */
+  private applyStaticWeights(previous: CutoverConfig, next: CutoverConfig): void {
+    for (const route of next.routes) {
+      if (route.rollout) continue;
+      const before = previous.routes.find((r) => r.name === route.name);
+      const state = this.states.get(route.name);
+      if (state && (!before || before.weight !== route.weight || !route.canary)) state.weight = route.canary ? route.weight : 0;
+    }
+  }
+
+  readiness(): Readiness {
+    const reasons: string[] = [];
+    if (!this.listening) reasons.push('the data plane is not listening yet');
+    if (this.ctx.draining) reasons.push('draining for shutdown');
+    const now = this.ctx.now();
+    for (const route of this.proxy.routeTable.routes) {
+      if (route.stable.endpoints.availableCount(now) === 0) reasons.push(`route ${route.name}: no healthy stable endpoint`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /**
+   * SIGTERM: stop accepting, let requests in flight finish (bounded by the drain
+   * timeout), close the pools, close the admin server.
+   */
+  async stop(drainTimeoutMs = this.config.drainTimeout): Promise<void> {
+    this.watcher?.stop();
+    this.log.info({ drainTimeoutMs }, 'draining');
+    let timer: NodeJS.Timeout | undefined;
+    const drained = this.proxy.stopAccepting();
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.log.warn('drain timeout reached; closing the remaining connections');
+        this.proxy.closeAllConnections();
+        resolve();
+      }, drainTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([drained, deadline]);
+    clearTimeout(timer);
+    this.tunnels.closeAll();
+    await this.pools.closeAll();
+    await this.admin.close();
+    this.log.info('stopped');
+  }
+
+  private accessLog(): ProxyContext['requestDone'] {
+    return (route, version, code, req, startedAt) => {
+      this.log.info({ route: route.name, version, code, method: req.method, path: req.url, ms: Math.round((this.ctx.now() - startedAt) * 10) / 10 }, 'request');
+    };
+  }
+}
+
+export function splitHostPort(address: string): { host: string; port: number } {
+  const idx = address.lastIndexOf(':');
+  const host = address.slice(0, idx).replace(/^\[|\]$/g, '');
+  return { host, port: Number(address.slice(idx + 1)) };
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
+import { createDemoUpstream } from '../demo/upstream.js';
+import { runStart } from './start.js';
+import { runValidate } from './validate.js';
+
+await yargs(hideBin(process.argv))
+  .scriptName('cutover')
+  .usage('$0 <command> [options]\n\nA traffic-shifting canary proxy. Docs: docs/README.md')
+  .command(['start', '$0'], 'run the proxy', (y) => y
+    .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'config file (YAML)' })
+    .option('pretty', { type: 'boolean', default: false, describe: 'human-readable logs instead of JSON' })
+    .option('log-level', { type: 'string', describe: 'override log.level from the config' }),
+  (argv) => runStart({ config: argv.config, pretty: argv.pretty, logLevel: argv.logLevel }))
+  .command('validate', 'check a config file; print ok and a summary, or each error with file:line:column', (y) => y
+    .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'config file (YAML)' }),
+  async (argv) => {
+    process.exitCode = await runValidate({ config: argv.config });
+  })
+  .command('upstream', 'run a small demo upstream (answers its name) for trying cutover by hand', (y) => y
+    .option('port', { type: 'number', demandOption: true })
+    .option('host', { type: 'string', default: '127.0.0.1' })
+    .option('name', { type: 'string', default: 'v1' })
+    .option('error-rate', { type: 'number', default: 0, describe: 'share of requests answered with 500 (0-1)' })
+    .option('latency', { type: 'number', default: 5, describe: 'median latency in ms' }),
+  (argv) => {
+    const server = createDemoUpstream({ name: argv.name, errorRate: argv.errorRate, latencyMs: argv.latency });
+    server.listen(argv.port, argv.host, () => process.stdout.write(`upstream ${argv.name} on http://${argv.host}:${argv.port}\n`));
+    process.on('SIGTERM', () => server.close(() => process.exit(0)));
+    process.on('SIGINT', () => server.close(() => process.exit(0)));
+  })
+  .strict()
+  .demandCommand(0)
+  .help()
+  .version()
+  .fail((msg, err, y) => {
+    if (err) throw err;
+    process.stderr.write(`${msg}\n\n${y.help()}\n`);
+    process.exit(1);
+  })
+  .parseAsync();

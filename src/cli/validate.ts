@@ -1,0 +1,25 @@
+import { ConfigError, ConfigReadError, loadConfigFile } from '../config/index.js';
+import { EXIT_OK, EXIT_USER_ERROR } from './exit-codes.js';
+
+/** `cutover validate -c FILE`: "ok" and a summary, or every error with file:line:column and path. */
+export async function runValidate(args: { config: string }): Promise<number> {
+  try {
+    const { config, warnings } = await loadConfigFile(args.config);
+    const lines = [`ok: ${args.config}`, `  listen ${config.listen}, admin ${config.admin.listen}${config.admin.token ? ' (token set)' : ''}, workers ${config.workers}`];
+    for (const r of config.routes) {
+      const match = `${r.match.host ?? '*'}${r.match.pathPrefix}`;
+      const canary = r.canary ? `canary ${r.canary.endpoints.length} endpoint(s)${r.canary.revision ? ` rev ${r.canary.revision}` : ''}` : 'no canary';
+      const mode = r.rollout ? `rollout steps ${r.rollout.steps.join(',')}%` : `weight ${r.weight}%`;
+      lines.push(`  route ${r.name}: ${match} → stable ${r.stable.endpoints.length} endpoint(s), ${canary}, ${mode}`);
+    }
+    for (const w of warnings) lines.push(`  warning: ${w}`);
+    process.stdout.write(lines.join('\n') + '\n');
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof ConfigReadError) {
+      process.stderr.write(err.message + '\n');
+      return EXIT_USER_ERROR;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,49 @@
+// Every default with its unit in the name, so the docs and the schema cannot disagree.
+
+export const DEFAULT_DATA_LISTEN = '0.0.0.0:8080';
+export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:9901';
+export const DEFAULT_STATE_FILE = '.cutover/state.json';
+export const DEFAULT_CONFIG_FILE = 'config/cutover.yaml';
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+export const DEFAULT_STICKY_MAX_AGE_MS = 86_400_000;
+export const DEFAULT_GATE_TIMEOUT_MS = 60_000;
+export const RELOAD_DEBOUNCE_MS = 200;
+
+export const DEFAULT_LIMITS = {
+  maxBodySize: 10 * 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaders: 100,
+  maxHeaderSize: 64 * 1024,
+  maxConnections: 10_000,
+  underscoreHeaders: 'drop',
+} as const;
+
+export const DEFAULT_UPSTREAM = {
+  connections: 128,
+  warm: 4,
+  connectTimeoutMs: 2_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 4_000,
+} as const;
+
+export const DEFAULT_HEALTH_CHECK = {
+  path: '/healthz',
+  intervalMs: 5_000,
+  timeoutMs: 1_000,
+  unhealthyThreshold: 3,
+  healthyThreshold: 1,
+} as const;
+
+export const DEFAULT_ROLLOUT = {
+  steps: [1, 5, 10, 25, 50, 100],
+  minStepDurationMs: 30_000,
+  maxStepDurationMs: 600_000,
+  minSamples: 200,
+  errorTolerance: 0.005,
+  latencyQuantile: 0.99,
+  latencyTolerance: 0.2,
+  falseRollbackRate: 0.01,
+} as const;

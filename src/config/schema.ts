@@ -1,0 +1,181 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseDuration, parsePercent, parseSize } from './units.js';
+import {
+  DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
+  DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
+} from './defaults.js';
+
+// One schema yields both the runtime validator and the TypeScript type (z.output).
+// Every object is strict: an unknown key is an error, never silently ignored.
+
+function unit(parse: (v: unknown) => number | string) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const out = parse(value);
+    if (typeof out === 'string') {
+      ctx.addIssue({ code: 'custom', message: out });
+      return z.NEVER;
+    }
+    return out;
+  });
+}
+const duration = unit(parseDuration);
+const size = unit(parseSize);
+const percent = unit(parsePercent);
+/** A percentage stored as a fraction (0.5% → 0.005). */
+const fraction = percent.transform((p) => p / 100);
+
+const HOST_PORT_RE = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/;
+const listenAddress = z.string().refine((s) => {
+  const m = HOST_PORT_RE.exec(s);
+  return m !== null && Number(m[2]) <= 65535;
+}, { message: 'must be host:port, for example 0.0.0.0:8080 or 127.0.0.1:9901' });
+
+const endpoint = z.string().transform((s, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `not a URL: "${s}" (expected http://host:port)` });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `unsupported scheme "${url.protocol}" in "${s}": use http:// or https://` });
+    return z.NEVER;
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" must be an origin only (scheme, host and port), without path, query or credentials` });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+const cidr = z.string().refine((s) => {
+  const [addr, bits, extra] = s.split('/');
+  if (extra !== undefined || addr === undefined) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}, { message: 'must be an IP address or CIDR such as 10.0.0.0/8 or ::1/128' });
+
+const hostPattern = z.string().regex(/^(\*\.)?[a-zA-Z0-9.-]+(:\d+)?$/, 'must be a host name such as shop.example.com or *.example.com');
+
+const version = z.strictObject({
+  endpoints: z.array(endpoint).min(1, 'needs at least one endpoint'),
+});
+const canaryVersion = z.strictObject({
+  endpoints: z.array(endpoint).min(1, 'needs at least one endpoint'),
+  revision: z.union([z.string(), z.number()]).transform(String).optional(),
+});
+
+const healthCheck = z.strictObject({
+  path: z.string().startsWith('/', 'must start with /').default(DEFAULT_HEALTH_CHECK.path),
+  interval: duration.default(DEFAULT_HEALTH_CHECK.intervalMs),
+  timeout: duration.default(DEFAULT_HEALTH_CHECK.timeoutMs),
+  unhealthyThreshold: z.number().int().min(1).default(DEFAULT_HEALTH_CHECK.unhealthyThreshold),
+  healthyThreshold: z.number().int().min(1).default(DEFAULT_HEALTH_CHECK.healthyThreshold),
+});
+
+const upstream = z.strictObject({
+  connections: z.number().int().min(1).max(100_000).default(DEFAULT_UPSTREAM.connections),
+  warm: z.number().int().min(0).max(10_000).default(DEFAULT_UPSTREAM.warm),
+  connectTimeout: duration.default(DEFAULT_UPSTREAM.connectTimeoutMs),
+  headersTimeout: duration.default(DEFAULT_UPSTREAM.headersTimeoutMs),
+  bodyTimeout: duration.default(DEFAULT_UPSTREAM.bodyTimeoutMs),
+  keepAliveTimeout: duration.default(DEFAULT_UPSTREAM.keepAliveTimeoutMs),
+  healthCheck: healthCheck.optional(),
+});
+
+const gate = z.union([
+  z.strictObject({
+    http: z.strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+      expectStatus: z.number().int().min(100).max(599).default(200),
+      timeout: duration.default(DEFAULT_GATE_TIMEOUT_MS),
+    }),
+  }),
+  z.strictObject({
+    command: z.array(z.string()).min(1, 'needs the program and its arguments'),
+    timeout: duration.default(DEFAULT_GATE_TIMEOUT_MS),
+  }),
+], { error: 'a gate is either { http: { url, expectStatus } } or { command: [program, args...] }' });
+
+const rollout = z.strictObject({
+  steps: z.array(percent).min(1, 'needs at least one step').default([...DEFAULT_ROLLOUT.steps]),
+  minStepDuration: duration.default(DEFAULT_ROLLOUT.minStepDurationMs),
+  maxStepDuration: duration.default(DEFAULT_ROLLOUT.maxStepDurationMs),
+  minSamples: z.number().int().min(1).default(DEFAULT_ROLLOUT.minSamples),
+  errorRate: z.strictObject({ tolerance: fraction.default(DEFAULT_ROLLOUT.errorTolerance) }).default({ tolerance: DEFAULT_ROLLOUT.errorTolerance }),
+  latency: z.strictObject({
+    quantile: z.number().gt(0).lt(1).default(DEFAULT_ROLLOUT.latencyQuantile),
+    tolerance: fraction.default(DEFAULT_ROLLOUT.latencyTolerance),
+  }).default({ quantile: DEFAULT_ROLLOUT.latencyQuantile, tolerance: DEFAULT_ROLLOUT.latencyTolerance }),
+  falseRollbackRate: fraction.default(DEFAULT_ROLLOUT.falseRollbackRate),
+  gates: z.array(gate).default([]),
+  notify: z.array(z.strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+    headers: z.record(z.string(), z.string()).optional(),
+  })).default([]),
+});
+
+const route = z.strictObject({
+  name: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (lower-case letters, digits and dashes)').max(63),
+  match: z.strictObject({
+    host: hostPattern.optional(),
+    pathPrefix: z.string().startsWith('/', 'must start with /').default('/'),
+  }).default({ pathPrefix: '/' }),
+  stable: version,
+  canary: canaryVersion.optional(),
+  weight: percent.default(0),
+  sticky: z.strictObject({
+    cookie: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid cookie name'),
+    maxAge: duration.default(DEFAULT_STICKY_MAX_AGE_MS),
+    secret: z.string().min(16, 'must be at least 16 characters').optional(),
+  }).optional(),
+  override: z.strictObject({
+    header: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid header name').transform((s) => s.toLowerCase()),
+    enabled: z.boolean().default(true),
+    allowFrom: z.array(cidr).optional(),
+  }).optional(),
+  upstream: upstream.default(() => upstream.parse({})),
+  rollout: rollout.optional(),
+});
+
+const limits = z.strictObject({
+  maxBodySize: size.default(DEFAULT_LIMITS.maxBodySize),
+  headersTimeout: duration.default(DEFAULT_LIMITS.headersTimeoutMs),
+  requestTimeout: duration.default(DEFAULT_LIMITS.requestTimeoutMs),
+  keepAliveTimeout: duration.default(DEFAULT_LIMITS.keepAliveTimeoutMs),
+  maxHeaders: z.number().int().min(1).max(10_000).default(DEFAULT_LIMITS.maxHeaders),
+  maxHeaderSize: size.default(DEFAULT_LIMITS.maxHeaderSize),
+  maxConnections: z.number().int().min(1).default(DEFAULT_LIMITS.maxConnections),
+  underscoreHeaders: z.enum(['drop', 'reject', 'allow']).default(DEFAULT_LIMITS.underscoreHeaders),
+});
+
+export const configSchema = z.strictObject({
+  listen: listenAddress.default(DEFAULT_DATA_LISTEN),
+  admin: z.strictObject({
+    listen: listenAddress.default(DEFAULT_ADMIN_LISTEN),
+    token: z.string().optional().transform((t) => (t === '' ? undefined : t)),
+    tokenFile: z.string().optional(),
+  }).default({ listen: DEFAULT_ADMIN_LISTEN, token: undefined }),
+  stateFile: z.string().min(1).default(DEFAULT_STATE_FILE),
+  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
+  drainTimeout: duration.default(DEFAULT_DRAIN_TIMEOUT_MS),
+  trustedProxies: z.array(cidr).default([]),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    access: z.boolean().default(false),
+  }).default({ level: 'info', access: false }),
+  limits: limits.default(() => limits.parse({})),
+  routes: z.array(route).min(1, 'needs at least one route'),
+});
+
+export type CutoverConfig = z.output<typeof configSchema>;
+export type RouteConfig = CutoverConfig['routes'][number];
+export type UpstreamConfig = RouteConfig['upstream'];
+export type RolloutConfig = NonNullable<RouteConfig['rollout']>;
+export type GateConfig = RolloutConfig['gates'][number];
+export type LimitsConfig = CutoverConfig['limits'];

@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type VersionName = 'stable' | 'canary';
+export type UpstreamFailureKind = 'connect' | 'timeout' | 'reset' | 'protocol';
+
+// Buckets from 1 ms to 30 s: an edge proxy sees both cache hits and slow reports.
+const DURATION_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Sources the gauges read at scrape time, so nothing is updated per request. */
+export interface GaugeSources {
+  routeWeights(): Iterable<{ route: string; weight: number }>;
+  upstreamConnections(): Iterable<{ route: string; version: VersionName; active: number; idle: number }>;
+}
+
+/**
+ * Every metric of DESIGN.md in one registry per app instance (a fresh Registry,
+ * never the global one, keeps tests and several instances independent).
+ */
+export class CutoverMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'route' | 'version' | 'code'>;
+  readonly duration: Histogram<'route' | 'version'>;
+  readonly upstreamErrors: Counter<'route' | 'version' | 'kind'>;
+  readonly retries: Counter<'route' | 'reason'>;
+  readonly canaryWeight: Gauge<'route'>;
+  readonly upstreamConnections: Gauge<'route' | 'version' | 'state'>;
+  readonly upstreamConnects: Counter<'route' | 'version'>;
+  readonly configReloads: Counter<'result'>;
+  private sources: GaugeSources | null = null;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'cutover_requests_total', help: 'Requests answered, by route, version and status code', labelNames: ['route', 'version', 'code'], registers });
+    this.duration = new Histogram({ name: 'cutover_request_duration_seconds', help: 'Time from request received to response finished', labelNames: ['route', 'version'], buckets: DURATION_BUCKETS_S, registers });
+    this.upstreamErrors = new Counter({ name: 'cutover_upstream_errors_total', help: 'Upstream failures by kind (connect, timeout, reset, protocol)', labelNames: ['route', 'version', 'kind'], registers });
+    this.retries = new Counter({ name: 'cutover_retries_total', help: 'Requests retried on stable after a failed canary attempt', labelNames: ['route', 'reason'], registers });
+    this.upstreamConnects = new Counter({ name: 'cutover_upstream_connects_total', help: 'New upstream connections opened', labelNames: ['route', 'version'], registers });
+    this.configReloads = new Counter({ name: 'cutover_config_reloads_total', help: 'Config reloads by result (success, failure)', labelNames: ['result'], registers });
+    const self = this;
+    this.canaryWeight = new Gauge({
+      name: 'cutover_canary_weight', help: 'Percent of requests drawn to the canary', labelNames: ['route'], registers,
+      collect() {
+        this.reset();
+        for (const { route, weight } of self.sources?.routeWeights() ?? []) this.set({ route }, weight);
+      },
+    });
+    this.upstreamConnections = new Gauge({
+      name: 'cutover_upstream_connections', help: 'Open upstream connections by state (active, idle)', labelNames: ['route', 'version', 'state'], registers,
+      collect() {
+        this.reset();
+        for (const c of self.sources?.upstreamConnections() ?? []) {
+          this.set({ route: c.route, version: c.version, state: 'active' }, c.active);
+          this.set({ route: c.route, version: c.version, state: 'idle' }, c.idle);
+        }
+      },
+    });
+    this.configReloads.inc({ result: 'success' }, 0);
+    this.configReloads.inc({ result: 'failure' }, 0);
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  setGaugeSources(sources: GaugeSources): void {
+    this.sources = sources;
+  }
+}

@@ -1,0 +1,193 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Route, VersionTarget } from '../routing/route-table.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
+import { downstreamResponseHeaders, trailerObject } from './headers.js';
+import type { ProxyContext } from './context.js';
+
+const kExchange = Symbol('cutover.exchange');
+type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
+
+class ClientGoneError extends Error {
+  readonly code = 'CUTOVER_CLIENT_GONE';
+}
+const CLIENT_GONE = new ClientGoneError('the client closed the connection');
+
+/**
+ * One request in flight to one upstream: the undici dispatch handler that
+ * streams the response to the client with backpressure both ways, records the
+ * outcome once, and retries at most once when that is safe. One object per
+ * request; the listeners it needs are shared functions, not closures.
+ */
+export class ProxyExchange implements Dispatcher.DispatchHandler {
+  private abortUpstream: ((err?: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
+  private sent = false;
+  private status = 0;
+  private finished = false;
+  private clientGone = false;
+  private retried = false;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly route: Route,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private target: VersionTarget,
+    private pool: UpstreamPool,
+    private readonly upstreamHeaders: string[],
+    private readonly hasBody: boolean,
+    private analysed: boolean,
+    private readonly startedAt: number,
+  ) {
+    (res as TaggedResponse)[kExchange] = this;
+    res.on('close', onResponseClose);
+  }
+
+  start(): void {
+    const up = this.route.config.upstream;
+    const opts: Dispatcher.DispatchOptions = {
+      path: this.req.url ?? '/',
+      method: this.req.method as Dispatcher.HttpMethod,
+      headers: this.upstreamHeaders,
+      body: this.hasBody ? this.req : null,
+      headersTimeout: up.headersTimeout,
+      bodyTimeout: up.bodyTimeout,
+    };
+    this.pool.pool.dispatch(opts, this);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.clientGone) abort(CLIENT_GONE);
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) {
+      // 1xx: 103 Early Hints may be relayed; others (100) are the proxy's own business.
+      if (statusCode === 103 && !this.res.headersSent) this.res.writeEarlyHints(earlyHintLinks(rawHeaders));
+      return true;
+    }
+    this.status = statusCode;
+    this.resumeUpstream = resume;
+    const headers = downstreamResponseHeaders(rawHeaders);
+    try {
+      if (statusText) this.res.writeHead(statusCode, statusText, headers);
+      else this.res.writeHead(statusCode, headers);
+    } catch {
+      // Node refused a header value the upstream sent: the response is unusable.
+      this.status = 0;
+      this.abortUpstream?.(Object.assign(new Error('upstream sent an invalid header'), { code: 'ERR_INVALID_CHAR' }));
+      return false;
+    }
+    this.sent = true;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const ok = this.res.write(chunk);
+    if (!ok) this.res.once('drain', onResponseDrain);
+    return ok;
+  }
+
+  onComplete(trailers: string[] | Buffer[] | null): void {
+    if (trailers && trailers.length > 0 && !this.res.getHeader('content-length')) {
+      const t = trailerObject(trailers);
+      if (t) this.res.addTrailers(t);
+    }
+    this.res.end();
+    this.finish(this.status, this.status >= 500, this.analysed);
+  }
+
+  onError(err: Error): void {
+    const failure = classifyFailure(err, this.clientGone || err === CLIENT_GONE || (this.req.destroyed && !this.req.complete));
+    if (failure.side === 'downstream') {
+      // nginx's 499: the client left before the answer; not the upstream's fault, not analysed.
+      if (!this.res.destroyed) this.res.destroy();
+      this.finish(499, false, false);
+      return;
+    }
+    if (failure.kind) this.target.recorder.upstreamFailure(failure.kind);
+    if (!this.sent && this.tryRetry(failure.beforeSend)) return;
+    if (!this.sent && failure.status > 0 && !this.res.headersSent) {
+      writePlain(this.res, failure.status);
+    } else if (!this.res.destroyed) {
+      // Headers are out: cut the connection so the client never mistakes a partial body for a whole one.
+      this.res.destroy();
+    }
+    this.finish(failure.status || 502, failure.side === 'upstream', this.analysed);
+  }
+
+  /** Sends the request again, once: on stable when the canary failed, else on a fresh stable connection. */
+  private tryRetry(beforeSend: boolean): boolean {
+    if (this.retried || this.ctx.draining) return false;
+    const method = this.req.method ?? 'GET';
+    const safe = beforeSend || (!this.hasBody && isIdempotent(method));
+    if (!safe || (this.hasBody && this.req.readableDidRead)) return false;
+    const stable = this.route.stable;
+    const next = stable.endpoints.pick(this.ctx.now());
+    if (!next) return false;
+    if (this.target.name === 'canary') {
+      // The canary attempt is evidence against the canary; the stable answer goes to the client.
+      if (this.analysed) this.target.recorder.recordAnalysisOnly(true, this.ctx.now() - this.startedAt);
+      this.ctx.countRetry(this.route, 'canary-failed');
+    } else {
+      this.ctx.countRetry(this.route, beforeSend ? 'connect' : 'reset');
+    }
+    this.retried = true;
+    this.target = stable;
+    this.pool = next;
+    this.abortUpstream = null;
+    // A retried request is not part of the experiment: its version was not drawn at random.
+    this.analysed = false;
+    this.start();
+    return true;
+  }
+
+  /** Called when the client connection closes, for any reason. */
+  clientClosed(): void {
+    if (this.finished || this.res.writableFinished) return;
+    this.clientGone = true;
+    if (this.abortUpstream) this.abortUpstream(CLIENT_GONE);
+  }
+
+  resume(): void {
+    this.resumeUpstream?.();
+  }
+
+  private finish(code: number, failed: boolean, analysed: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.target.recorder.record(code, this.ctx.now() - this.startedAt, failed, analysed);
+    this.ctx.requestDone(this.route, this.target.name, code, this.req, this.startedAt);
+  }
+}
+
+function onResponseClose(this: TaggedResponse): void {
+  this[kExchange]?.clientClosed();
+}
+
+function onResponseDrain(this: TaggedResponse): void {
+  this[kExchange]?.resume();
+}
+
+function earlyHintLinks(raw: Buffer[]): Record<string, string | string[]> {
+  const links: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toString('latin1').toLowerCase() === 'link') links.push(raw[i + 1]!.toString('latin1'));
+  }
+  return { link: links };
+}
+
+const PLAIN_BODIES = new Map<number, Buffer>();
+/** A short plain-text answer of the proxy's own, e.g. 502 "bad gateway: the upstream failed". */
+export function writePlain(res: ServerResponse, status: number, text?: string): void {
+  let body = text === undefined ? PLAIN_BODIES.get(status) : undefined;
+  if (!body) {
+    body = Buffer.from(`${text ?? STATUS_TEXT[status] ?? 'error'}\n`);
+    if (text === undefined) PLAIN_BODIES.set(status, body);
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store' });
+  res.end(body);
+}

@@ -1,0 +1,137 @@
+// Header hygiene for both directions, each in one pass over the raw header list.
+
+// RFC 9110 §7.6.1: hop-by-hop fields, plus the de-facto ones, are never forwarded.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+export type UnderscorePolicy = 'drop' | 'reject' | 'allow';
+
+/** What the request pass learned besides the forwarded list. */
+export interface RequestHeaderFacts {
+  headers: string[];
+  host: string | undefined;
+  /** The request has a body: a Content-Length above zero or a Transfer-Encoding. */
+  hasBody: boolean;
+  /** An underscore header was seen while the policy is 'reject'. */
+  rejectedHeader: string | null;
+  overrideValue: string | undefined;
+  cookie: string | undefined;
+}
+
+/**
+ * Builds the upstream header list from the client's raw headers.
+ * Forwarding headers are set after filtering, so a client cannot name them in
+ * `Connection` to strip what the proxy adds.
+ */
+export function upstreamRequestHeaders(
+  raw: readonly string[],
+  peer: string,
+  proto: string,
+  underscore: UnderscorePolicy,
+  trustForwarded: boolean,
+  overrideHeader: string | null,
+): RequestHeaderFacts {
+  const out: string[] = [];
+  let connection: string | undefined;
+  let xff: string | undefined;
+  let host: string | undefined;
+  let hasBody = false;
+  let rejectedHeader: string | null = null;
+  let overrideValue: string | undefined;
+  let cookie: string | undefined;
+  let clientProto: string | undefined;
+  let clientHost: string | undefined;
+
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+      else if (lower === 'transfer-encoding') hasBody = true;
+      continue;
+    }
+    switch (lower) {
+      case 'host':
+        host = value;
+        break;
+      case 'content-length':
+        if (value !== '0') hasBody = true;
+        break;
+      case 'x-forwarded-for':
+        xff = xff === undefined ? value : `${xff}, ${value}`;
+        continue;
+      case 'x-forwarded-proto':
+        if (trustForwarded) clientProto = value;
+        continue;
+      case 'x-forwarded-host':
+        if (trustForwarded) clientHost = value;
+        continue;
+      case 'forwarded':
+        // Rewritten by the proxy rather than passed on from an untrusted client.
+        if (!trustForwarded) continue;
+        break;
+      case 'expect':
+        // The proxy answers 100-continue itself; the upstream sees a plain request.
+        continue;
+      case 'cookie':
+        cookie = cookie === undefined ? value : `${cookie}; ${value}`;
+        break;
+    }
+    if (lower === overrideHeader) {
+      overrideValue = value;
+      continue;
+    }
+    if (underscore !== 'allow' && lower.includes('_')) {
+      // nginx's underscores_in_headers: "x_user" and "x-user" may be the same header to an app.
+      if (underscore === 'reject') rejectedHeader = name;
+      continue;
+    }
+    out.push(name, value);
+  }
+
+  const headers = connection !== undefined ? withoutConnectionTokens(out, connection) : out;
+  headers.push('x-forwarded-for', xff === undefined ? peer : `${xff}, ${peer}`);
+  headers.push('x-forwarded-proto', clientProto ?? proto);
+  const fwdHost = clientHost ?? host;
+  if (fwdHost !== undefined) headers.push('x-forwarded-host', fwdHost);
+  return { headers, host, hasBody, rejectedHeader, overrideValue, cookie };
+}
+
+/** RFC 9110 §7.6.1: every field named in Connection is hop-by-hop too. */
+function withoutConnectionTokens(headers: string[], connection: string): string[] {
+  const tokens = new Set<string>();
+  for (const t of connection.split(',')) {
+    const token = t.trim().toLowerCase();
+    if (token && token !== 'close' && token !== 'keep-alive') tokens.add(token);
+  }
+  if (tokens.size === 0) return headers;
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!tokens.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  }
+  return out;
+}
+
+/** Converts undici's raw response headers to the flat list res.writeHead takes, minus hop-by-hop fields. */
+export function downstreamResponseHeaders(raw: readonly Buffer[] | readonly string[]): string[] {
+  const out: string[] = [];
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') connection = raw[i + 1]!.toString('latin1');
+      continue;
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  return connection !== undefined ? withoutConnectionTokens(out, connection) : out;
+}
+
+/** Trailers as the object res.addTrailers takes. */
+export function trailerObject(raw: readonly Buffer[] | readonly string[]): Record<string, string> | null {
+  if (raw.length === 0) return null;
+  const out: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) out[raw[i]!.toString('latin1')] = raw[i + 1]!.toString('latin1');
+  return out;
+}

@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { RouteTable } from '../routing/route-table.js';
+import { chooseVersion } from './choose-version.js';
+import type { ProxyContext } from './context.js';
+import { ProxyExchange, writePlain } from './exchange.js';
+import { upstreamRequestHeaders } from './headers.js';
+import type { WebSocketTunnels } from './websocket.js';
+
+/**
+ * The downstream HTTP/1.1 server. Node's own parser (llhttp) stays in charge of
+ * framing; this file decides what to do with a parsed request and hands the
+ * forwarding to a ProxyExchange.
+ */
+export class ProxyServer {
+  readonly server: Server;
+  private table: RouteTable;
+
+  constructor(private readonly ctx: ProxyContext, table: RouteTable, private readonly tunnels: WebSocketTunnels) {
+    this.table = table;
+    const limits = ctx.limits;
+    this.server = createServer({
+      maxHeaderSize: limits.maxHeaderSize,
+      requestTimeout: limits.requestTimeout,
+      headersTimeout: Math.min(limits.headersTimeout, limits.requestTimeout),
+      keepAliveTimeout: limits.keepAliveTimeout,
+      connectionsCheckingInterval: 1_000,
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+    }, this.onRequest);
+    // Node silently drops headers past maxHeadersCount; keep one more so an excess can be answered with 431.
+    this.server.maxHeadersCount = limits.maxHeaders + 1;
+    this.server.maxConnections = limits.maxConnections;
+    this.server.on('clientError', onClientError);
+    this.server.on('upgrade', this.onUpgrade);
+  }
+
+  /** Swaps the route table; requests in flight keep the one they started with. */
+  setTable(table: RouteTable): void {
+    this.table = table;
+  }
+
+  get routeTable(): RouteTable {
+    return this.table;
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const ctx = this.ctx;
+    const startedAt = ctx.now();
+    const table = this.table;
+    if (ctx.draining) res.shouldKeepAlive = false;
+    const raw = req.rawHeaders;
+    if (raw.length > ctx.limits.maxHeaders * 2) return writePlain(res, 431);
+    const url = req.url ?? '/';
+    const route = table.match(hostOf(raw), url);
+    if (route === null) return writePlain(res, 404);
+
+    const peer = req.socket.remoteAddress ?? '';
+    const override = route.config.override?.enabled ? route.config.override.header : null;
+    const facts = upstreamRequestHeaders(raw, peer, 'http', ctx.limits.underscoreHeaders, ctx.isTrustedProxy(peer), override);
+    if (facts.rejectedHeader !== null) return writePlain(res, 400, `header "${facts.rejectedHeader}" contains an underscore, which this proxy rejects`);
+    if (facts.hasBody && contentLengthOver(raw, ctx.limits.maxBodySize)) {
+      res.shouldKeepAlive = false;
+      return writePlain(res, 413);
+    }
+
+    const choice = chooseVersion(route, facts, peer, req, res, ctx);
+    if (choice === null) return writePlain(res, 503);
+    new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, facts.headers, facts.hasBody, choice.analysed, startedAt).start();
+  };
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const route = this.table.match(hostOf(req.rawHeaders), req.url ?? '/');
+    this.tunnels.handle(route, req, socket as Socket, head, this.ctx);
+  };
+
+  listen(port: number, host: string): Promise<{ port: number; host: string }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr ? { port: addr.port, host: addr.address } : { port, host });
+      });
+    });
+  }
+
+  /** Stops accepting; idle keep-alive connections close now, busy ones after their response. */
+  stopAccepting(): Promise<void> {
+    this.ctx.draining = true;
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  closeAllConnections(): void {
+    this.server.closeAllConnections();
+    this.tunnels.closeAll();
+  }
+}
+
+function hostOf(raw: readonly string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') return raw[i + 1];
+  }
+  return undefined;
+}
+
+function contentLengthOver(raw: readonly string[], max: number): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(raw[i + 1]) > max;
+  }
+  return false;
+}
+
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_HEADERS_TIMEOUT: 408,
+};
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+/** A request Node's parser refused: answer once with the right code and close, never forward. */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (err.code === 'ECONNRESET')) {
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
+  const body = `${REASONS[status]?.toLowerCase() ?? 'bad request'}\n`;
+  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+}

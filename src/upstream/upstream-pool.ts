@@ -1,0 +1,84 @@
+import { Pool } from 'undici';
+
+export interface PoolOptions {
+  connections: number;
+  connectTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+/** Something that counts new upstream connections, e.g. a prom-client counter child. */
+export interface ConnectCounter { inc(): void }
+
+/**
+ * One undici Pool per endpoint origin, keyed by origin rather than by role, so
+ * a pool (and its warm connections) survives a weight change, a reload and the
+ * final swap of roles. A plain Pool, not BalancedPool: BalancedPool lowers an
+ * origin's weight on errors, which would hide exactly what the analysis measures.
+ */
+export class UpstreamPool {
+  readonly pool: Pool;
+  /** New TCP connections opened over the pool's lifetime. */
+  connects = 0;
+  /** Written by the health checker; the endpoint picker skips pools that are not available. */
+  healthy = true;
+  ejectedUntil = 0;
+  /** Who to tell about new connections: the (route, version) pairs using this pool right now. */
+  connectCounters: ConnectCounter[] = [];
+  private closed = false;
+
+  constructor(readonly origin: string, readonly options: PoolOptions) {
+    this.pool = new Pool(origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
+      connect: { timeout: options.connectTimeoutMs },
+      // Per-request timeouts are passed with each dispatch; these are only fallbacks.
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      strictContentLength: true,
+    });
+    this.pool.on('connect', this.onConnect);
+    // A Pool emits 'connectionError' and 'disconnect'; without listeners they are harmless,
+    // but listen so an emitter change upstream can never turn into an unhandled 'error'.
+    this.pool.on('connectionError', noop);
+    this.pool.on('disconnect', noop);
+  }
+
+  private readonly onConnect = (): void => {
+    this.connects++;
+    for (const counter of this.connectCounters) counter.inc();
+  };
+
+  /** Whether requests may be sent here now. */
+  available(nowMs: number): boolean {
+    return this.healthy && nowMs >= this.ejectedUntil;
+  }
+
+  get stats(): { connected: number; free: number; pending: number; running: number } {
+    const s = this.pool.stats;
+    return { connected: s.connected, free: s.free, pending: s.pending, running: s.running };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Lets queued and running requests finish, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.close();
+  }
+
+  async destroy(): Promise<void> {
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}
+
+function noop(): void {}
+
+export function sameOptions(a: PoolOptions, b: PoolOptions): boolean {
+  return a.connections === b.connections && a.connectTimeoutMs === b.connectTimeoutMs && a.keepAliveTimeoutMs === b.keepAliveTimeoutMs;
+}
