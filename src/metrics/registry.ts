@@ -36,19 +36,19 @@ export class CutoverMetrics {
     this.retries = new Counter({ name: 'cutover_retries_total', help: 'Requests retried on stable after a failed canary attempt', labelNames: ['route', 'reason'], registers });
     this.upstreamConnects = new Counter({ name: 'cutover_upstream_connects_total', help: 'New upstream connections opened', labelNames: ['route', 'version'], registers });
     this.configReloads = new Counter({ name: 'cutover_config_reloads_total', help: 'Config reloads by result (success, failure)', labelNames: ['result'], registers });
-    const self = this;
+    const sourcesOf = (): GaugeSources | null => this.sources;
     this.canaryWeight = new Gauge({
       name: 'cutover_canary_weight', help: 'Percent of requests drawn to the canary', labelNames: ['route'], registers,
       collect() {
         this.reset();
-        for (const { route, weight } of self.sources?.routeWeights() ?? []) this.set({ route }, weight);
+        for (const { route, weight } of sourcesOf()?.routeWeights() ?? []) this.set({ route }, weight);
       },
     });
     this.upstreamConnections = new Gauge({
       name: 'cutover_upstream_connections', help: 'Open upstream connections by state (active, idle)', labelNames: ['route', 'version', 'state'], registers,
       collect() {
         this.reset();
-        for (const c of self.sources?.upstreamConnections() ?? []) {
+        for (const c of sourcesOf()?.upstreamConnections() ?? []) {
           this.set({ route: c.route, version: c.version, state: 'active' }, c.active);
           this.set({ route: c.route, version: c.version, state: 'idle' }, c.idle);
         }

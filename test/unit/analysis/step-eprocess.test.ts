@@ -1,0 +1,91 @@
+/**
+ * The step's e-values against an independent computation: per-request Z_i with thresholds taken
+ * from raw past stable latencies (sorted, not bucket sums), multiplied out request by request.
+ * This is the check that accumulating counts with a moving threshold is the same bet.
+ */
+import { describe, expect, it } from 'vitest';
+import { StableBaseline } from '../../../src/analysis/baseline.js';
+import { BET_GRID_SIZE, BettingEProcess, revertPayoffs, advancePayoffs } from '../../../src/analysis/eprocess.js';
+import { latencyBucket } from '../../../src/analysis/histogram.js';
+import { StepAnalysis } from '../../../src/analysis/step.js';
+import { TrafficWindow } from '../../../src/analysis/window.js';
+import { DEFAULT_POLICY, mulberry32 } from './sim.js';
+
+interface Req {
+  canary: boolean;
+  failed: boolean;
+  bucket: number;
+  latency: number;
+}
+
+function quantileOfSorted(sorted: number[], q: number): number {
+  return sorted.length === 0 ? -1 : sorted[Math.ceil(q * sorted.length) - 1]!;
+}
+
+function logMean(xs: number[]): number {
+  const m = Math.max(...xs);
+  return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0) / xs.length);
+}
+
+describe('step e-values equal the per-request product', () => {
+  it('for the error rate and for a latency quantile with thresholds moving every second', () => {
+    const rand = mulberry32(99);
+    const weight = 0.2;
+    const policy = { ...DEFAULT_POLICY, latencyQuantile: 0.95 };
+    const step = StepAnalysis.start(weight * 100, 0, policy);
+    const baseline = new StableBaseline();
+    const seconds: Req[][] = [];
+    const latency = (canary: boolean): number => Math.exp(Math.log(20) + (canary ? 0.9 : 0.7) * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()));
+    for (let t = 0; t <= 45; t++) {
+      const reqs: Req[] = [];
+      const w = new TrafficWindow();
+      for (let i = 0; i < 40; i++) {
+        const canary = rand() < weight;
+        const failed = rand() < (canary ? 0.03 : 0.01);
+        const ms = latency(canary);
+        (canary ? w.canary : w.stable).record(failed, ms);
+        reqs.push({ canary, failed, bucket: latencyBucket(ms), latency: ms });
+      }
+      seconds.push(reqs);
+      baseline.ingest(w, t * 1000);
+      step.ingest(w, t * 1000, baseline);
+    }
+    const v = step.verdict(45_000);
+
+    // Error rate: Z_i per request over the step (window at t = 0 is the previous weight's).
+    const errRevert = new BettingEProcess(revertPayoffs(weight, 1, 0));
+    const errAdvance = new BettingEProcess(advancePayoffs(weight, 1, policy.errorTolerance));
+    const stepReqs = seconds.slice(1).flat();
+    const direct = (bet: BettingEProcess, z: (r: Req) => number, reqs: Req[]): number =>
+      logMean(Array.from({ length: BET_GRID_SIZE }, (_, j) => reqs.reduce((s, r) => s + Math.log(1 + bet.lambdas[j]! * z(r)), 0)));
+    const errZ = (p: typeof errRevert.payoffs) => (r: Req) => (r.failed ? (r.canary ? p.canaryEvent : p.stableEvent) : p.noEvent);
+    expect(v.tests[0]!.revertLogE).toBeCloseTo(direct(errRevert, errZ(errRevert.payoffs), stepReqs), 8);
+    expect(v.tests[0]!.advanceLogE).toBeCloseTo(direct(errAdvance, errZ(errAdvance.payoffs), stepReqs), 8);
+
+    // Latency q = 0.95: threshold for second t from the stable requests of seconds t−60..t−1.
+    const q95 = v.tests.find((t) => t.metric === 'latencyQ')!;
+    const latRevert = new BettingEProcess(revertPayoffs(weight, 1, 0));
+    const latAdvance = new BettingEProcess(advancePayoffs(weight, 1, 0));
+    const revertZ: number[] = [];
+    const advanceZ: number[] = [];
+    let lastThreshold = -1;
+    for (let t = 1; t <= 45; t++) {
+      const past = seconds.slice(Math.max(0, t - 60), t).flat().filter((r) => !r.canary).map((r) => r.bucket).sort((a, b) => a - b);
+      const k = quantileOfSorted(past, 0.95);
+      lastThreshold = k;
+      const m0 = t * 1000 <= 30_000 ? 1 : 0;
+      for (const r of seconds[t]!) {
+        const zOf = (p: typeof latRevert.payoffs, m: number): number => (r.canary ? (r.bucket > k + m ? p.canaryEvent : p.noEvent) : r.bucket > k ? p.stableEvent : p.noEvent);
+        revertZ.push(zOf(latRevert.payoffs, m0));
+        advanceZ.push(zOf(latAdvance.payoffs, 2));
+      }
+    }
+    const directZ = (bet: BettingEProcess, zs: number[]): number =>
+      logMean(Array.from({ length: BET_GRID_SIZE }, (_, j) => zs.reduce((s, z) => s + Math.log(1 + bet.lambdas[j]! * z), 0)));
+    expect(q95.thresholdBucket).toBe(lastThreshold);
+    expect(q95.canaryEvents).toBe(revertZ.filter((z) => z > 0).length);
+    expect(q95.revertLogE).toBeCloseTo(directZ(latRevert, revertZ), 8);
+    expect(q95.advanceLogE).toBeCloseTo(directZ(latAdvance, advanceZ), 8);
+    expect(q95.revertLogE).toBeGreaterThan(0);
+  });
+});
