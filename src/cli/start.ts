@@ -1,5 +1,6 @@
 import { CutoverApp } from '../app.js';
 import { ConfigError, ConfigReadError } from '../config/errors.js';
+import { runClusterIfConfigured } from '../cluster/index.js';
 import { createLogger } from '../log.js';
 import { EXIT_USER_ERROR } from './exit-codes.js';
 
@@ -9,7 +10,33 @@ import { EXIT_USER_ERROR } from './exit-codes.js';
  */
 export async function runStart(args: { config: string; pretty?: boolean; logLevel?: string }): Promise<void> {
   const log = createLogger({ pretty: args.pretty, level: args.logLevel });
-  let app: CutoverApp;
+  // workers: N > 1 runs this process as the cluster primary or one of its workers instead.
+  if (await runClusterIfConfigured(args.config, log)) return;
+  let app: CutoverApp | null = null;
+  let stopping = false;
+  const shutdown = (running: CutoverApp): void => {
+    running.stop().then(() => {
+      log.flush?.();
+      process.exit(0);
+    }, (err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // A signal during startup is acted on once the app is up (below).
+    if (app) shutdown(app);
+  };
+  // Installed before starting: a SIGTERM right after "cutover started" must drain, not kill the process.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void app?.reload('SIGHUP'));
   try {
     app = await CutoverApp.start({ configFile: args.config, logger: log });
   } catch (err) {
@@ -24,25 +51,7 @@ export async function runStart(args: { config: string; pretty?: boolean; logLeve
     }
     throw err;
   }
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    app.stop().then(() => {
-      log.flush?.();
-      process.exit(0);
-    }, (err: unknown) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => void app.reload('SIGHUP'));
+  if (stopping) shutdown(app);
   // Nothing a client or an upstream does may crash the proxy: log and keep serving.
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception; still serving'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection; still serving'));

@@ -10,7 +10,7 @@ const WHOLE_VAR_RE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
  * Expands environment references in every string scalar of the document, in place,
  * so positions stay attached to the nodes. A value that is a single reference
  * (`weight: ${CANARY_WEIGHT:-0}`) is typed as YAML would type it, so numbers and
- * booleans from the environment validate as numbers and booleans.
+ * booleans from the environment validate as numbers and booleans; a quoted reference stays a string.
  */
 export function expandEnv(doc: Document, env: NodeJS.ProcessEnv, lines: LineCounter): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -31,7 +31,8 @@ export function expandEnv(doc: Document, env: NodeJS.ProcessEnv, lines: LineCoun
         });
         return '';
       });
-      node.value = WHOLE_VAR_RE.test(raw) ? typeLikeYaml(expanded) : expanded;
+      // Quoted scalars stay strings, as YAML would keep them: `token: "${TOKEN}"` with an all-digit token.
+      node.value = node.type === 'PLAIN' && WHOLE_VAR_RE.test(raw) ? typeLikeYaml(expanded) : expanded;
     },
   });
   return issues;

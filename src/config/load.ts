@@ -44,8 +44,16 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   const envIssues = expandEnv(doc, env, lines);
   if (envIssues.length > 0) throw new ConfigError(file, envIssues);
 
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  const parsed = configSchema.safeParse(raw);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    // yaml throws (not reports) an alias without its anchor, and the alias-count guard
+    // against exponential expansion ("billion laughs"): both are the file's fault.
+    throw new ConfigError(file, [{ path: '', message: `YAML: ${(err as Error).message}`, line: 1, column: 1 }]);
+  }
+  // reportInput: zod 4 leaves the bad value out of issues by default, and every message would read "is required".
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError(file, parsed.error.issues.flatMap((issue) => locateZodIssue(doc, lines, issue)));
   }

@@ -14,16 +14,26 @@ export class VersionRecorder {
   private readonly duration;
   private readonly failureKinds: Record<UpstreamFailureKind, Counter.Internal>;
   readonly connects: Counter.Internal;
-  /** Cumulative, for the admin API; Prometheus has the same numbers by code. */
-  requests = 0;
-  failures = 0;
+  /**
+   * Cumulative counts for the admin API, kept on the RouteState so they survive
+   * reloads (each reload builds new recorders); Prometheus has the same by code.
+   */
+  private readonly totals: { requests: number; failures: number };
+  get requests(): number { return this.totals.requests; }
+  set requests(n: number) { this.totals.requests = n; }
+  get failures(): number { return this.totals.failures; }
+  set failures(n: number) { this.totals.failures = n; }
 
   constructor(private readonly metrics: CutoverMetrics, readonly route: string, readonly version: VersionName, private readonly state: RouteState) {
+    this.totals = state.totals[version];
     this.duration = metrics.duration.labels(route, version);
     this.failureKinds = Object.fromEntries(FAILURE_KINDS.map((k) => [k, metrics.upstreamErrors.labels(route, version, k)])) as Record<UpstreamFailureKind, Counter.Internal>;
     this.connects = metrics.upstreamConnects.labels(route, version);
-    // Expose the common codes at zero from the start, so rate() works before the first error.
-    this.codeChild(200);
+    // Expose the series at zero from the start, so rate() works before the first error.
+    // labels() alone creates nothing in prom-client: only inc() does.
+    this.codeChild(200).inc(0);
+    for (const kind of FAILURE_KINDS) this.failureKinds[kind].inc(0);
+    this.connects.inc(0);
   }
 
   private codeChild(code: number): Counter.Internal {
@@ -43,8 +53,8 @@ export class VersionRecorder {
    */
   record(code: number, durationMs: number, failed: boolean, analysed: boolean): void {
     this.codeChild(code).inc();
-    this.requests++;
-    if (failed) this.failures++;
+    this.totals.requests++;
+    if (failed) this.totals.failures++;
     this.duration.observe(durationMs / 1000);
     if (analysed) this.state.window[this.version].record(failed, durationMs);
   }

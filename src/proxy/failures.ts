@@ -16,7 +16,7 @@ export interface ClassifiedFailure {
 // The one table from failure to status code. Each row has a test in test/unit/proxy/failures.test.ts.
 const CONNECT_REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED']);
-const PROTOCOL = new Set(['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO', 'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE']);
+const PROTOCOL = new Set(['UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_INFO', 'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE']);
 
 export function classifyFailure(err: unknown, clientGone: boolean): ClassifiedFailure {
   if (clientGone) return { side: 'downstream', kind: null, status: 0, beforeSend: false };
@@ -26,7 +26,10 @@ export function classifyFailure(err: unknown, clientGone: boolean): ClassifiedFa
   if (c === 'UND_ERR_CONNECT_TIMEOUT') return { side: 'upstream', kind: 'connect', status: 504, beforeSend: true };
   if (c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT') return { side: 'upstream', kind: 'timeout', status: 504, beforeSend: false };
   if (RESET.has(c)) return { side: 'upstream', kind: 'reset', status: 502, beforeSend: false };
-  if (c.startsWith('HPE_') || PROTOCOL.has(c)) return { side: 'upstream', kind: 'protocol', status: 502, beforeSend: false };
+  // undici's HTTPParserError has no code when llhttp rejects the status line itself ("not HTTP at all").
+  if (c.startsWith('HPE_') || PROTOCOL.has(c) || (err as { name?: unknown } | null)?.name === 'HTTPParserError') return { side: 'upstream', kind: 'protocol', status: 502, beforeSend: false };
+  // A chunked request body grew past limits.maxBodySize (body-limit.ts): the client's doing.
+  if (c === 'CUTOVER_BODY_TOO_LARGE') return { side: 'downstream', kind: null, status: 413, beforeSend: false };
   if (c === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || c === 'UND_ERR_ABORTED' || c === 'ERR_STREAM_PREMATURE_CLOSE') {
     // The client's body ended early or the client went away: not the upstream's fault.
     return { side: 'downstream', kind: null, status: 0, beforeSend: false };
