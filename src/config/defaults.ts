@@ -16,6 +16,8 @@ export const DEFAULT_LIMITS = {
   keepAliveTimeoutMs: 5_000,
   maxHeaders: 100,
   maxHeaderSize: 64 * 1024,
+  /** Request target (path and query); 414 above it. nginx's large_client_header_buffers default is 8 KiB too. */
+  maxUriLength: 8 * 1024,
   maxConnections: 10_000,
   underscoreHeaders: 'drop',
 } as const;
@@ -35,6 +37,13 @@ export const DEFAULT_HEALTH_CHECK = {
   timeoutMs: 1_000,
   unhealthyThreshold: 3,
   healthyThreshold: 1,
+} as const;
+
+/** Passive ejection: connect failures in a row before an endpoint is ejected, and the backoff that doubles while it keeps failing. */
+export const DEFAULT_EJECTION = {
+  connectFailures: 3,
+  baseTimeMs: 1_000,
+  maxTimeMs: 60_000,
 } as const;
 
 export const DEFAULT_ROLLOUT = {

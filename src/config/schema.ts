@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
-  DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
+  DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_EJECTION, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
 } from './defaults.js';
 
 // One schema yields both the runtime validator and the TypeScript type (z.output).
@@ -78,6 +78,12 @@ const healthCheck = z.strictObject({
   healthyThreshold: z.number().int().min(1).default(DEFAULT_HEALTH_CHECK.healthyThreshold),
 });
 
+const ejection = z.strictObject({
+  connectFailures: z.number().int().min(1).default(DEFAULT_EJECTION.connectFailures),
+  baseTime: duration.default(DEFAULT_EJECTION.baseTimeMs),
+  maxTime: duration.default(DEFAULT_EJECTION.maxTimeMs),
+});
+
 const upstream = z.strictObject({
   connections: z.number().int().min(1).max(100_000).default(DEFAULT_UPSTREAM.connections),
   warm: z.number().int().min(0).max(10_000).default(DEFAULT_UPSTREAM.warm),
@@ -86,6 +92,7 @@ const upstream = z.strictObject({
   bodyTimeout: duration.default(DEFAULT_UPSTREAM.bodyTimeoutMs),
   keepAliveTimeout: duration.default(DEFAULT_UPSTREAM.keepAliveTimeoutMs),
   healthCheck: healthCheck.optional(),
+  ejection: ejection.default(() => ejection.parse({})),
 });
 
 const gate = z.union([
@@ -150,6 +157,7 @@ const limits = z.strictObject({
   keepAliveTimeout: duration.default(DEFAULT_LIMITS.keepAliveTimeoutMs),
   maxHeaders: z.number().int().min(1).max(10_000).default(DEFAULT_LIMITS.maxHeaders),
   maxHeaderSize: size.default(DEFAULT_LIMITS.maxHeaderSize),
+  maxUriLength: size.default(DEFAULT_LIMITS.maxUriLength),
   maxConnections: z.number().int().min(1).default(DEFAULT_LIMITS.maxConnections),
   underscoreHeaders: z.enum(['drop', 'reject', 'allow']).default(DEFAULT_LIMITS.underscoreHeaders),
 });

@@ -1,3 +1,4 @@
+import { MIN_LATENCY_TOLERANCE } from '../analysis/policy.js';
 import type { ConfigIssue } from './errors.js';
 import type { CutoverConfig, RouteConfig } from './schema.js';
 
@@ -45,6 +46,8 @@ function checkRoute(route: RouteConfig, i: number): SemanticIssue[] {
     });
     if (maxStepDuration < minStepDuration) issues.push({ path: at('rollout', 'maxStepDuration'), message: `must be at least minStepDuration (${minStepDuration} ms)` });
     if (route.rollout.falseRollbackRate <= 0 || route.rollout.falseRollbackRate >= 0.5) issues.push({ path: at('rollout', 'falseRollbackRate'), message: 'must be above 0% and below 50%' });
+    // The latency histogram's buckets are 10 % wide; a tolerance finer than half a bucket cannot be tested.
+    if (route.rollout.latency.tolerance < MIN_LATENCY_TOLERANCE) issues.push({ path: at('rollout', 'latency', 'tolerance'), message: `must be at least ${(MIN_LATENCY_TOLERANCE * 100).toFixed(1)}% (the latency histogram resolves 10% steps)` });
   }
   if (route.upstream.healthCheck && route.upstream.healthCheck.timeout > route.upstream.healthCheck.interval) {
     issues.push({ path: at('upstream', 'healthCheck', 'timeout'), message: 'must not exceed the interval' });

@@ -6,6 +6,9 @@ import { chooseVersion } from './choose-version.js';
 import type { ProxyContext } from './context.js';
 import { ProxyExchange, writePlain } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { BodyLimiter } from './body-limit.js';
+import { clientErrorStatus, rawAnswer, refuseConnect, responseStarted } from './client-errors.js';
+import { guardRequest, type Rejection } from './request-guard.js';
 import type { WebSocketTunnels } from './websocket.js';
 
 /**
@@ -33,6 +36,7 @@ export class ProxyServer {
     this.server.maxHeadersCount = limits.maxHeaders + 1;
     this.server.maxConnections = limits.maxConnections;
     this.server.on('clientError', onClientError);
+    this.server.on('connect', refuseConnect);
     this.server.on('upgrade', this.onUpgrade);
   }
 
@@ -51,7 +55,9 @@ export class ProxyServer {
     const table = this.table;
     if (ctx.draining) res.shouldKeepAlive = false;
     const raw = req.rawHeaders;
-    if (raw.length > ctx.limits.maxHeaders * 2) return writePlain(res, 431);
+    if (raw.length > ctx.limits.maxHeaders * 2) return refuse(res, TOO_MANY_HEADERS);
+    const verdict = guardRequest(req, ctx.limits);
+    if (typeof verdict !== 'string') return refuse(res, verdict);
     const url = req.url ?? '/';
     const route = table.match(hostOf(raw), url);
     if (route === null) return writePlain(res, 404);
@@ -67,7 +73,9 @@ export class ProxyServer {
 
     const choice = chooseVersion(route, facts, peer, req, res, ctx);
     if (choice === null) return writePlain(res, 503);
-    new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, facts.headers, facts.hasBody, choice.analysed, startedAt).start();
+    const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, facts.headers, facts.hasBody, choice.analysed, startedAt);
+    if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);
+    exchange.start();
   };
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -101,6 +109,14 @@ export class ProxyServer {
   }
 }
 
+const TOO_MANY_HEADERS: Rejection = { status: 431, message: 'request header fields too large: too many header fields' };
+
+/** Refuses a parsed request and closes: an unread body must never be parsed as the next request. */
+function refuse(res: ServerResponse, rejection: Rejection): void {
+  res.shouldKeepAlive = false;
+  writePlain(res, rejection.status, rejection.message);
+}
+
 function hostOf(raw: readonly string[]): string | undefined {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -117,20 +133,18 @@ function contentLengthOver(raw: readonly string[], max: number): boolean {
   return false;
 }
 
-const CLIENT_ERROR_STATUS: Record<string, number> = {
-  HPE_HEADER_OVERFLOW: 431,
-  ERR_HTTP_REQUEST_TIMEOUT: 408,
-  HPE_HEADERS_TIMEOUT: 408,
-};
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
-
 /** A request Node's parser refused: answer once with the right code and close, never forward. */
-function onClientError(err: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable || (err.code === 'ECONNRESET')) {
+function onClientError(err: Error & { code?: string; rawPacket?: Buffer; bytesParsed?: number }, socket: Duplex): void {
+  // A response already under way would have the answer spliced into it: only close.
+  if (!socket.writable || (err.code === 'ECONNRESET') || responseStarted(socket)) {
     socket.destroy();
     return;
   }
-  const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
-  const body = `${REASONS[status]?.toLowerCase() ?? 'bad request'}\n`;
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  // The status table lives in client-errors.ts (408, 414, 431, 505, else 400).
+  const status = clientErrorStatus(err);
+  socket.end(rawAnswer(status, CLIENT_ERROR_TEXT[status] ?? 'bad request'));
 }
+
+const CLIENT_ERROR_TEXT: Record<number, string> = {
+  400: 'bad request', 408: 'request timeout', 414: 'request target too long', 431: 'request header fields too large', 505: 'HTTP version not supported',
+};
