@@ -71,6 +71,10 @@ function reasonFor(outcome: StepOutcome, s: StepState, tests: TestEvidence[], re
       return `${describeComparison(top)} (e-value ${formatEValue(revertLogE)} ≥ ${formatEValue(Math.log(1 / s.plan.alphaStep))})`;
     }
     case 'inconclusive': {
+      if (missing.length === 0 && s.canary.requests >= s.policy.minSamples) {
+        // Everything was shown, but only after the deadline: still never a promotion, and say so plainly.
+        return `inconclusive: the canary was shown within tolerance only after maxStepDuration (${formatDuration(s.policy.maxStepDurationMs)}); holding, never promoting on evidence that came late — resume or promote by hand`;
+      }
       const what = missing.length > 0 ? `to show ${joinList(missing.map(unshown))}` : `to reach ${s.policy.minSamples} canary requests`;
       return `inconclusive: too little canary traffic ${what} after ${formatDuration(s.policy.maxStepDurationMs)} (${s.canary.requests} canary requests); holding, never promoting on thin evidence`;
     }

@@ -127,3 +127,25 @@ describe('StepAnalysis: power', () => {
     expect(r.verdict.srmLogE).toBeGreaterThan(Math.log(1000));
   });
 });
+
+describe('StepAnalysis: evidence that arrives after maxStepDuration', () => {
+  // Regression: the reason said "too little canary traffic to reach 200 canary requests" while
+  // hundreds had arrived and every test was accepted, only too late.
+  it('holds as inconclusive and says the evidence came late, not that traffic was missing', () => {
+    const policy = { ...DEFAULT_POLICY, minStepDurationMs: 1_000, maxStepDurationMs: 2_000, minSamples: 50, errorTolerance: 0.1, latencyQuantile: 0.9, latencyTolerance: 1 };
+    const step = StepAnalysis.start(50, 0, policy);
+    const baseline = new StableBaseline();
+    for (let t = 3_000; t <= 60_000; t += 1_000) {
+      const w = new TrafficWindow();
+      // The same spread of latencies on both versions: identical distributions.
+      for (let i = 0; i < 500; i++) w.canary.record(false, 5 + (i % 100) * 2);
+      for (let i = 0; i < 500; i++) w.stable.record(false, 5 + ((i + 50) % 100) * 2);
+      step.ingest(w, t, baseline);
+      baseline.ingest(w, t);
+    }
+    const v = step.verdict(60_000);
+    expect(v.outcome).toBe('inconclusive');
+    expect(v.tests.every((t) => t.accepted)).toBe(true);
+    expect(v.reason).toMatch(/only after maxStepDuration/);
+  });
+});

@@ -1,0 +1,47 @@
+import { renderStatus, type StatusRoute } from './render-status.js';
+import { AdminCallError, callAdmin, resolveAdmin } from './admin-client.js';
+import { EXIT_OK } from './exit-codes.js';
+
+export interface StatusArgs { route?: string; admin?: string; token?: string; config: string; json: boolean; watch: boolean }
+
+// ANSI: cursor home, clear screen.
+const CLEAR = '\x1b[H\x1b[2J';
+export const WATCH_INTERVAL_MS = 1_000;
+
+/** `cutover status [ROUTE] [--json] [--watch]`. */
+export async function runStatus(args: StatusArgs): Promise<number> {
+  const target = await resolveAdmin(args);
+  const fetchRoutes = async (): Promise<StatusRoute[]> => {
+    if (args.route !== undefined) return [(await callAdmin(target, 'GET', `/api/v1/routes/${encodeURIComponent(args.route)}`)) as StatusRoute];
+    return ((await callAdmin(target, 'GET', '/api/v1/routes')) as { routes: StatusRoute[] }).routes;
+  };
+  const once = async (): Promise<string> => {
+    const routes = await fetchRoutes();
+    if (args.json) return JSON.stringify(args.route !== undefined ? routes[0] : { routes }, null, 2) + '\n';
+    return renderStatus(routes, process.stdout.columns ?? 100);
+  };
+  try {
+    if (!args.watch) {
+      process.stdout.write(await once());
+      return EXIT_OK;
+    }
+    // The first fetch decides the exit code; afterwards a hiccup is shown and the watch goes on.
+    let frame = await once();
+    let stopped = false;
+    process.once('SIGINT', () => {
+      stopped = true;
+    });
+    while (!stopped) {
+      process.stdout.write((args.json ? '' : CLEAR) + frame);
+      await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
+      frame = await once().catch((err: unknown) => `${(err as Error).message}\n`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof AdminCallError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

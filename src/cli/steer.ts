@@ -1,0 +1,29 @@
+import { AdminCallError, callAdmin, resolveAdmin } from './admin-client.js';
+import { EXIT_OK, EXIT_USER_ERROR } from './exit-codes.js';
+
+export type SteerAction = 'promote' | 'abort' | 'pause' | 'resume' | 'weight';
+export interface SteerArgs { action: SteerAction; route: string; percent?: number; admin?: string; token?: string; config: string }
+
+/** `cutover promote|abort|pause|resume ROUTE` and `cutover weight ROUTE PERCENT`. */
+export async function runSteer(args: SteerArgs): Promise<number> {
+  if (args.action === 'weight' && (args.percent === undefined || !Number.isFinite(args.percent) || args.percent < 0 || args.percent > 100)) {
+    process.stderr.write(`weight must be a number from 0 to 100 (got ${String(args.percent)})\n`);
+    return EXIT_USER_ERROR;
+  }
+  try {
+    const target = await resolveAdmin(args);
+    const path = `/api/v1/routes/${encodeURIComponent(args.route)}/${args.action}`;
+    const route = (args.action === 'weight'
+      ? await callAdmin(target, 'PUT', path, { weight: args.percent })
+      : await callAdmin(target, 'POST', path)) as { name: string; phase: string; weight: number; rollout?: { reason?: string | null } | null };
+    const reason = route.rollout?.reason ? ` (${route.rollout.reason})` : '';
+    process.stdout.write(`${route.name}: ${route.phase} at ${route.weight}%${reason}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof AdminCallError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
