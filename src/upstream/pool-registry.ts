@@ -10,19 +10,26 @@ export class PoolRegistry {
   private pools = new Map<string, UpstreamPool>();
 
   /** Returns the pool set for the wanted origins and the pools that are no longer needed. */
-  reconcile(wanted: ReadonlyMap<string, PoolOptions>): { pools: Map<string, UpstreamPool>; retired: UpstreamPool[] } {
+  reconcile(wanted: ReadonlyMap<string, PoolOptions>): { pools: Map<string, UpstreamPool>; retired: UpstreamPool[]; created: UpstreamPool[] } {
     const next = new Map<string, UpstreamPool>();
     const retired: UpstreamPool[] = [];
+    const created: UpstreamPool[] = [];
     for (const [origin, options] of wanted) {
       const existing = this.pools.get(origin);
       if (existing && sameOptions(existing.options, options)) next.set(origin, existing);
-      else next.set(origin, new UpstreamPool(origin, options));
+      else {
+        const pool = new UpstreamPool(origin, options);
+        // A replaced pool hands over what it learnt about the endpoint's health.
+        if (existing) pool.healthy = existing.healthy;
+        next.set(origin, pool);
+        created.push(pool);
+      }
     }
     for (const [origin, pool] of this.pools) {
       if (next.get(origin) !== pool) retired.push(pool);
     }
     this.pools = next;
-    return { pools: next, retired };
+    return { pools: next, retired, created };
   }
 
   get(origin: string): UpstreamPool | undefined {

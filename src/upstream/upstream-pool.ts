@@ -1,4 +1,6 @@
-import { Pool } from 'undici';
+import { Client, Pool } from 'undici';
+import { PassiveEjection } from './ejection.js';
+import type { HealthCheckSettings } from './health-check.js';
 
 export interface PoolOptions {
   connections: number;
@@ -21,9 +23,20 @@ export class UpstreamPool {
   connects = 0;
   /** Written by the health checker; the endpoint picker skips pools that are not available. */
   healthy = true;
-  ejectedUntil = 0;
+  /** Fed by the proxy's connect failures and successes. */
+  readonly ejection = new PassiveEjection();
+  /** Idle connections the warm keeper holds open (the largest `upstream.warm` of the routes using this origin). */
+  warm = 0;
+  /** Active checks for this origin, or null; set on every route table build, like connectCounters. */
+  healthCheck: HealthCheckSettings | null = null;
   /** Who to tell about new connections: the (route, version) pairs using this pool right now. */
   connectCounters: ConnectCounter[] = [];
+  /**
+   * Every Client the Pool created, in the Pool's own order (it never removes one
+   * without clientTtl). The Pool hands each request to the first free Client, so
+   * the warm keeper keeps the first `warm` of these connected.
+   */
+  readonly clients: Client[] = [];
   private closed = false;
 
   constructor(readonly origin: string, readonly options: PoolOptions) {
@@ -37,6 +50,11 @@ export class UpstreamPool {
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
       strictContentLength: true,
+      factory: (o, opts) => {
+        const client = new Client(o, opts);
+        this.clients.push(client);
+        return client;
+      },
     });
     this.pool.on('connect', this.onConnect);
     // A Pool emits 'connectionError' and 'disconnect'; without listeners they are harmless,
@@ -52,12 +70,36 @@ export class UpstreamPool {
 
   /** Whether requests may be sent here now. */
   available(nowMs: number): boolean {
-    return this.healthy && nowMs >= this.ejectedUntil;
+    return this.healthy && nowMs >= this.ejection.ejectedUntil;
+  }
+
+  get ejectedUntil(): number {
+    return this.ejection.ejectedUntil;
+  }
+
+  /** Hot-path hook: the proxy could not connect (refused, unreachable, connect timeout). */
+  connectFailed(nowMs: number): void {
+    this.ejection.connectFailed(nowMs);
+  }
+
+  /** Hot-path hook: the upstream answered, so it accepts connections. */
+  answered(): void {
+    this.ejection.succeeded();
   }
 
   get stats(): { connected: number; free: number; pending: number; running: number } {
     const s = this.pool.stats;
     return { connected: s.connected, free: s.free, pending: s.pending, running: s.running };
+  }
+
+  /** A connected Client with nothing in flight, for a probe that must not open a connection; else null. */
+  idleClient(): Client | null {
+    for (const client of this.clients) {
+      if (client.closed || client.destroyed) continue;
+      const s = client.stats;
+      if (s.connected && s.running === 0 && s.pending === 0) return client;
+    }
+    return null;
   }
 
   get isClosed(): boolean {

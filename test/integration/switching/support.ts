@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { request } from 'undici';
+import { TrafficWindow } from '../../../src/analysis/window.js';
+import type { RouteState } from '../../../src/routing/route-state.js';
+import type { TestCutover } from '../../helpers/servers.js';
+
+/** Polls a condition until it holds or the deadline passes; for states no event announces (pool stats, timers). */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 8_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The value of one Prometheus series, NaN when absent. */
+export async function metric(cut: TestCutover, series: string): Promise<number> {
+  const text = await (await request(cut.adminUrl + '/metrics')).body.text();
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
+}
+
+/** A loopback port nothing listens on (bound, then released), for connection-refused cases. */
+export async function freePort(): Promise<number> {
+  const server: Server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** New upstream connections over every pool of the app, whatever role the pool plays now. */
+export function totalConnects(cut: TestCutover): number {
+  let n = 0;
+  for (const pool of cut.app.pools.all()) n += pool.connects;
+  return n;
+}
+
+/**
+ * Everything recorded into a route's analysis windows from now on, including
+ * the windows the rollout controller drains on its ticks.
+ */
+export function tallyAnalysis(state: RouteState): () => TrafficWindow {
+  const drained = new TrafficWindow();
+  const drain = state.drainWindow.bind(state);
+  state.drainWindow = () => {
+    const w = drain();
+    drained.addFrom(w);
+    return w;
+  };
+  const start = new TrafficWindow();
+  start.addFrom(state.window);
+  return () => {
+    const t = new TrafficWindow();
+    t.addFrom(drained);
+    t.addFrom(state.window);
+    t.stable.requests -= start.stable.requests;
+    t.stable.failures -= start.stable.failures;
+    t.canary.requests -= start.canary.requests;
+    t.canary.failures -= start.canary.failures;
+    return t;
+  };
+}
+
+export interface Answer { status: number; body: string; headers: Record<string, string | string[] | undefined> }
+
+export async function send(url: string, options: Parameters<typeof request>[1] = {}): Promise<Answer> {
+  const res = await request(url, options);
+  return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
+}
