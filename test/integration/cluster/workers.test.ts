@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { stringify } from 'yaml';
+import { startUpstream, testConfig } from '../../helpers/servers.js';
+import { CliProcess, eventually, getFresh, getText, isAlive } from './cli-process.js';
+
+// workers: 2 through the built CLI: both workers serve, /metrics and the admin API sum them,
+// a weight changed in the file reaches both, a killed worker is replaced while the listener
+// stays open, and SIGTERM drains everything.
+describe('workers: 2', () => {
+  it('serves, sums, follows a reload, survives a crash and drains', async () => {
+    const v1 = await startUpstream('v1');
+    const v2 = await startUpstream('v2');
+    const dir = await mkdtemp(join(tmpdir(), 'cutover-cluster-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'cutover.yaml');
+    const config = (weight: number) => stringify(testConfig([{ name: 'shop', stable: [v1.url], canary: [v2.url], weight }], { workers: 2 }, dir));
+    await writeFile(file, config(0));
+
+    const cli = new CliProcess(['start', '-c', file]);
+    const started = await cli.waitFor((l) => l.msg === 'cutover started (workers)', 'the cluster to start');
+    const data = `http://127.0.0.1:${(started.listen as { port: number }).port}`;
+    const admin = `http://127.0.0.1:${(started.admin as { port: number }).port}`;
+    await cli.waitFor(() => cli.count('worker serving') >= 2, 'both workers');
+    const pids = cli.lines.filter((l) => l.msg === 'worker serving').map((l) => l.pid as number);
+    expect(new Set(pids).size).toBe(2);
+
+    // Fresh connections alternate between the workers, so both serve these.
+    for (let i = 0; i < 20; i++) expect(await getFresh(`${data}/a`)).toEqual({ status: 200, body: 'v1' });
+    await eventually(async () => (await getText(`${admin}/metrics`)).includes('cutover_requests_total{route="shop",version="stable",code="200"} 20'), '/metrics to sum 20 requests over both workers');
+    const view = JSON.parse(await getText(`${admin}/api/v1/routes/shop`)) as { stable: { requests: number } };
+    expect(view.stable.requests).toBe(20);
+
+    // A weight change in the file: the primary reloads, pushes the weight, and each worker reloads too.
+    const reloadsBefore = cli.count('config reloaded');
+    await writeFile(file, config(100));
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(() => cli.count('config reloaded') >= reloadsBefore + 3, 'the primary and both workers to reload');
+    await eventually(async () => (await getFresh(`${data}/b`)).body === 'v2', 'the first canary answer');
+    for (let i = 0; i < 20; i++) expect((await getFresh(`${data}/c`)).body).toBe('v2');
+
+    const canaryCount = async (): Promise<number> => Number(/cutover_requests_total\{route="shop",version="canary",code="200"\} (\d+)/.exec(await getText(`${admin}/metrics`))?.[1] ?? -1);
+    await eventually(async () => (await canaryCount()) >= 21, 'both workers to report the canary requests');
+    const beforeCrash = await canaryCount();
+
+    // A crashed worker is replaced; the other keeps serving on the same socket meanwhile.
+    const servingBefore = cli.count('worker serving');
+    process.kill(pids[0]!, 'SIGKILL');
+    await cli.waitFor((l) => l.msg === 'worker exited; replacing it', 'the crash to be noticed');
+    for (let i = 0; i < 10; i++) expect((await getFresh(`${data}/d`)).status).toBe(200);
+    await cli.waitFor(() => cli.count('worker serving') > servingBefore, 'a replacement worker');
+    for (let i = 0; i < 10; i++) expect((await getFresh(`${data}/e`)).status).toBe(200);
+    // The dead worker's reported counts stay in the sum: the counter never goes backwards.
+    await eventually(async () => (await canaryCount()) >= beforeCrash + 20, 'the canary count to keep the dead worker\'s requests and add the new ones');
+
+    const allPids = cli.lines.filter((l) => l.msg === 'worker serving').map((l) => l.pid as number);
+    cli.child.kill('SIGTERM');
+    const [code] = (await once(cli.child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    for (const pid of allPids) expect(isAlive(pid)).toBe(false);
+  });
+});
