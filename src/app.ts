@@ -1,4 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { registerDashboard } from './admin/dashboard.js';
+import type { EventStream } from './admin/events.js';
+import { registerRolloutApi } from './admin/rollout-api.js';
 import { AdminServer, type Readiness } from './admin/server.js';
 import { routeView } from './admin/views.js';
 import { ConfigError, ConfigReadError, ConfigWatcher, loadConfigFile, type CutoverConfig } from './config/index.js';
@@ -6,13 +9,16 @@ import { createLogger, type Logger } from './log.js';
 import { CutoverMetrics } from './metrics/registry.js';
 import type { ProxyContext } from './proxy/context.js';
 import { ProxyServer } from './proxy/server.js';
+import { RolloutController } from './rollout/controller.js';
 import { WebSocketTunnels } from './proxy/websocket.js';
 import { AddressList } from './routing/address-list.js';
 import { buildRouteTable } from './routing/build.js';
-import type { RouteTable } from './routing/route-table.js';
+import type { Route, RouteTable } from './routing/route-table.js';
 import { RouteStates } from './routing/route-state.js';
 import type { RandomSource } from './routing/traffic-split.js';
+import { HealthChecker } from './upstream/health-check.js';
 import { PoolRegistry } from './upstream/pool-registry.js';
+import { WarmKeeper } from './upstream/warm-keeper.js';
 
 export interface AppOptions {
   configFile: string;
@@ -22,7 +28,17 @@ export interface AppOptions {
   /** Watch the config file and reload on change (default true). */
   watch?: boolean;
   defaultMetrics?: boolean;
+  /**
+   * 'single' (the default) does everything in one process. With `workers: N` the cluster
+   * primary runs as 'primary' (config, admin, controller, state file; no data-plane
+   * listener) and each worker as 'worker' (data plane only; no admin listener). See src/cluster/.
+   */
+  role?: AppRole;
+  /** Replaces the /metrics body, e.g. with the cluster primary's sum over its workers. */
+  metricsText?: () => Promise<{ contentType: string; body: string }>;
 }
+
+export type AppRole = 'single' | 'primary' | 'worker';
 
 export type ReloadResult = { ok: true; generation: number } | { ok: false; error: string };
 
@@ -37,11 +53,17 @@ export class CutoverApp {
   readonly metrics: CutoverMetrics;
   readonly states = new RouteStates();
   readonly pools = new PoolRegistry();
+  readonly healthChecker: HealthChecker;
+  readonly warmKeeper: WarmKeeper;
   readonly tunnels: WebSocketTunnels;
   readonly log: Logger;
   readonly proxy: ProxyServer;
   readonly admin: AdminServer;
   readonly ctx: ProxyContext;
+  readonly role: AppRole;
+  /** The rollout controller; null in a worker process (the primary runs it). */
+  rollouts: RolloutController | null = null;
+  private rolloutEvents: EventStream | null = null;
   dataAddress = { host: '', port: 0 };
   adminAddress = { host: '', port: 0 };
   private readonly listeners: ConfigListener[] = [];
@@ -54,6 +76,7 @@ export class CutoverApp {
 
   private constructor(private readonly options: AppOptions, public config: CutoverConfig) {
     this.log = options.logger ?? createLogger({ level: config.log.level });
+    this.role = options.role ?? 'single';
     this.metrics = new CutoverMetrics({ defaultMetrics: options.defaultMetrics });
     this.trusted = new AddressList(config.trustedProxies);
     this.tunnels = new WebSocketTunnels((err, route) => this.log.warn({ route, err: err.message }, 'websocket tunnel failed'));
@@ -67,17 +90,20 @@ export class CutoverApp {
       requestDone: config.log.access ? this.accessLog() : () => {},
     };
     const { table } = buildRouteTable(config, this, this.generation);
+    this.healthChecker = new HealthChecker((c) => this.log.warn({ origin: c.origin, status: c.result.status, error: c.result.error }, c.healthy ? 'endpoint healthy again' : 'endpoint failed its health checks'));
+    this.warmKeeper = new WarmKeeper(() => this.pools.all());
     this.proxy = new ProxyServer(this.ctx, table, this.tunnels);
     this.admin = new AdminServer({
       readiness: () => this.readiness(),
-      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
-      routes: () => this.proxy.routeTable.routes.map((r) => routeView(r, this.ctx.now())),
+      metrics: options.metricsText ?? (async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() })),
+      routes: () => this.proxy.routeTable.routes.map((r) => this.routeJson(r)),
       route: (name) => {
         const r = this.proxy.routeTable.byName(name);
-        return r ? routeView(r, this.ctx.now()) : undefined;
+        return r ? this.routeJson(r) : undefined;
       },
       token: () => this.config.admin.token,
     }, this.log);
+    registerDashboard(this.admin.router, { routes: () => this.admin.backend.routes(), tokenRequired: () => this.admin.backend.token() !== undefined });
     this.metrics.setGaugeSources({
       routeWeights: () => [...this.states.values()].map((s) => ({ route: s.name, weight: s.weight })),
       upstreamConnections: () => this.proxy.routeTable.routes.flatMap((r) => [r.stable, ...(r.canary ? [r.canary] : [])].map((t) => {
@@ -99,15 +125,54 @@ export class CutoverApp {
     for (const w of loaded.warnings) app.log.warn({ file: options.configFile }, w);
     const data = splitHostPort(loaded.config.listen);
     const admin = splitHostPort(loaded.config.admin.listen);
-    app.dataAddress = await app.proxy.listen(data.port, data.host);
-    app.adminAddress = await app.admin.listen(admin.port, admin.host);
-    app.listening = true;
+    // Connections first, so even a canary at weight > 0 never pays for a cold pool.
+    app.healthChecker.sync(app.pools.all());
+    app.warmKeeper.start();
+    await app.warmKeeper.warmNow(app.pools.all());
+    void app.healthChecker.checkAll();
+    // Before the data plane listens: after a restart the first request already sees the restored weight.
+    if (app.role !== 'worker') await app.startRollouts();
+    if (app.role !== 'primary') app.dataAddress = await app.proxy.listen(data.port, data.host);
+    if (app.role !== 'worker') app.adminAddress = await app.admin.listen(admin.port, admin.host);
+    app.listening = app.role !== 'primary';
     if (options.watch !== false) {
       app.watcher = new ConfigWatcher(options.configFile, () => void app.reload('file changed'));
       app.watcher.start();
     }
     app.log.info({ listen: app.dataAddress, admin: app.adminAddress, routes: loaded.config.routes.map((r) => r.name) }, 'cutover started');
     return app;
+  }
+
+  private async startRollouts(): Promise<void> {
+    const controller = await RolloutController.create({
+      states: this.states, closeTunnels: (route, version) => this.tunnels.closeVersion(route, version), log: this.log,
+      stateFile: this.config.stateFile, registry: this.metrics.registry,
+    });
+    this.rolloutEvents = registerRolloutApi({
+      router: this.admin.router, controller,
+      routes: () => this.proxy.routeTable.routes.map((r) => this.routeJson(r)),
+      route: (name) => {
+        const r = this.proxy.routeTable.byName(name);
+        return r ? this.routeJson(r) : undefined;
+      },
+    });
+    this.onConfig((config) => controller.onConfig(config));
+    await controller.ready();
+    controller.start();
+    this.rollouts = controller;
+  }
+
+  /** A route's admin JSON: the data-plane view plus, from the controller, rollout, history and live numbers. */
+  routeJson(route: Route): object {
+    const view = routeView(route, this.ctx.now());
+    const fields = this.rollouts?.fields(route.name);
+    return fields ? { ...view, ...fields } : view;
+  }
+
+  /** The cluster primary's data plane listens in its workers; the primary learns it from them. */
+  dataPlaneListening(address: { host: string; port: number }): void {
+    this.dataAddress = address;
+    this.listening = true;
   }
 
   /** Registers a listener and calls it at once with the live config. */
@@ -154,8 +219,13 @@ export class CutoverApp {
       this.log.warn({ file }, 'listen addresses and workers change only on restart; the rest of the config is applied now');
     }
     this.generation++;
-    const { table, retired } = buildRouteTable(next, this, this.generation);
-    this.applyStaticWeights(previous, next);
+    const { table, retired, created } = buildRouteTable(next, this, this.generation);
+    this.healthChecker.sync(this.pools.all());
+    this.warmKeeper.start();
+    // Envoy's cluster warming: a new endpoint gets its connections before the table that uses it goes live.
+    if (created.length > 0) await this.warmKeeper.warmNow(created);
+    // With a controller, it applies config weights itself (src/rollout); a worker gets them from the primary.
+    if (!this.rollouts) this.applyStaticWeights(previous, next);
     this.config = next;
     this.trusted = new AddressList(next.trustedProxies);
     this.proxy.setTable(table);
@@ -182,10 +252,17 @@ export class CutoverApp {
     if (!this.listening) reasons.push('the data plane is not listening yet');
     if (this.ctx.draining) reasons.push('draining for shutdown');
     const now = this.ctx.now();
+    const notes: string[] = [];
     for (const route of this.proxy.routeTable.routes) {
       if (route.stable.endpoints.availableCount(now) === 0) reasons.push(`route ${route.name}: no healthy stable endpoint`);
+      for (const target of route.canary ? [route.stable, route.canary] : [route.stable]) {
+        for (const pool of target.endpoints.pools) {
+          if (!pool.healthy) notes.push(`route ${route.name} ${target.name} ${pool.origin}: failing health checks`);
+          else if (now < pool.ejectedUntil) notes.push(`route ${route.name} ${target.name} ${pool.origin}: ejected for ${Math.ceil((pool.ejectedUntil - now) / 1000)}s after connect failures`);
+        }
+      }
     }
-    return { ready: reasons.length === 0, reasons };
+    return { ready: reasons.length === 0, reasons, notes };
   }
 
   /**
@@ -194,6 +271,8 @@ export class CutoverApp {
    */
   async stop(drainTimeoutMs = this.config.drainTimeout): Promise<void> {
     this.watcher?.stop();
+    this.rolloutEvents?.close();
+    await this.rollouts?.stop();
     this.log.info({ drainTimeoutMs }, 'draining');
     let timer: NodeJS.Timeout | undefined;
     const drained = this.proxy.stopAccepting();
@@ -208,6 +287,8 @@ export class CutoverApp {
     await Promise.race([drained, deadline]);
     clearTimeout(timer);
     this.tunnels.closeAll();
+    this.healthChecker.stop();
+    this.warmKeeper.stop();
     await this.pools.closeAll();
     await this.admin.close();
     this.log.info('stopped');

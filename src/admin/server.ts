@@ -3,7 +3,12 @@ import type { Logger } from '../log.js';
 import { hasValidToken } from './auth.js';
 import { AdminRouter, sendError, sendJson } from './router.js';
 
-export interface Readiness { ready: boolean; reasons: string[] }
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+  /** Shown whether ready or not, e.g. ejected endpoints. */
+  notes?: string[];
+}
 
 /** What the admin server needs from the app; the app implements it. */
 export interface AdminBackend {
@@ -23,12 +28,13 @@ export class AdminServer {
   readonly server: Server;
   readonly router = new AdminRouter();
 
-  constructor(private readonly backend: AdminBackend, private readonly log: Logger) {
+  constructor(readonly backend: AdminBackend, private readonly log: Logger) {
     this.router
       .add('GET', '/healthz', (_req, res) => sendText(res, 200, 'ok\n'))
       .add('GET', '/readyz', (_req, res) => {
         const r = backend.readiness();
-        sendText(res, r.ready ? 200 : 503, r.ready ? 'ready\n' : `not ready: ${r.reasons.join('; ')}\n`);
+        const notes = r.notes && r.notes.length > 0 ? r.notes.map((n) => `${n}\n`).join('') : '';
+        sendText(res, r.ready ? 200 : 503, (r.ready ? 'ready\n' : `not ready: ${r.reasons.join('; ')}\n`) + notes);
       })
       .add('GET', '/metrics', async (_req, res) => {
         const m = await backend.metrics();

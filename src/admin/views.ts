@@ -1,6 +1,15 @@
 import type { Route, VersionTarget } from '../routing/route-table.js';
 
-export interface EndpointView { origin: string; healthy: boolean; ejected: boolean; connections: { active: number; idle: number } }
+export interface EndpointView {
+  origin: string;
+  /** Active health checks pass (always true without upstream.healthCheck). */
+  healthy: boolean;
+  /** Passively ejected after connect failures in a row; ejectedForMs says how much longer. */
+  ejected: boolean;
+  ejectedForMs: number;
+  connectFailuresInARow: number;
+  connections: { active: number; idle: number };
+}
 export interface VersionView { endpoints: EndpointView[]; requests: number; failures: number; errorRate: number }
 export interface RouteView {
   name: string;
@@ -30,7 +39,8 @@ function versionView(target: VersionTarget, nowMs: number): VersionView {
   return {
     endpoints: target.endpoints.pools.map((p) => {
       const s = p.stats;
-      return { origin: p.origin, healthy: p.healthy, ejected: nowMs < p.ejectedUntil, connections: { active: s.connected - s.free, idle: s.free } };
+      const ejectedForMs = Math.max(0, Math.ceil(p.ejectedUntil - nowMs));
+      return { origin: p.origin, healthy: p.healthy, ejected: ejectedForMs > 0, ejectedForMs, connectFailuresInARow: p.ejection.failuresInARow, connections: { active: s.connected - s.free, idle: s.free } };
     }),
     requests,
     failures,

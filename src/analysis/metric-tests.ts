@@ -90,8 +90,12 @@ export class ErrorRateTest extends MetricTest {
 
 /**
  * A = the request was slower than stable's recent q-quantile (bucket > k_q), shifted by m0 buckets
- * for the canary on the revert side and by m1 on the advance side. r = 1 and d = 0 on both sides:
- * the tolerance lives in the bucket shift, so "canary has stable's distribution" is the exact null.
+ * for the canary on the revert side and by m1 on the advance side; r = 1 on both sides.
+ * Revert: d0 = 0, so "canary has stable's distribution" is exactly on the null boundary.
+ * Advance: d1 = `advanceSlack` > 0 (policy's `latencyAdvanceSlack`). With d1 = 0 a stable version
+ * with no request above k_q (all latencies in one bucket) makes the null "P_c ≥ 0" true for ever
+ * and the test could never accept; the slack lets "canary exceedances ≤ stable's + d1" be shown
+ * when both are zero, at the price of admitting d1 more canary exceedances in general.
  */
 export class LatencyExceedanceTest extends MetricTest {
   readonly metric: TestMetric;
@@ -104,9 +108,10 @@ export class LatencyExceedanceTest extends MetricTest {
     metric: TestMetric,
     weight: number,
     private readonly advanceMarginBuckets: number,
+    readonly advanceSlack: number,
     logAcceptAt: number,
   ) {
-    super(new BettingEProcess(revertPayoffs(weight, 1, 0)), new BettingEProcess(advancePayoffs(weight, 1, 0)), logAcceptAt);
+    super(new BettingEProcess(revertPayoffs(weight, 1, 0)), new BettingEProcess(advancePayoffs(weight, 1, advanceSlack)), logAcceptAt);
     this.metric = metric;
     this.label = `latency ${quantileLabel(quantile)}`;
   }

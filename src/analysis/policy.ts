@@ -82,6 +82,12 @@ export interface StepPlan {
   quantiles: number[];
   /** Advance margin in buckets: 1.1^m1 ≈ 1 + latencyTolerance. */
   latencyMarginBuckets: number;
+  /**
+   * Absolute slack d1 of every latency advance test: latencyTolerance × (1 − highest tested
+   * quantile). Without it a stable version with no request above the threshold bucket could
+   * never be matched (see `latencyAdvanceSlack`).
+   */
+  latencyAdvanceSlack: number;
   /** Advance margin for the error rate, absolute. */
   errorMargin: number;
   checkSplit: boolean;
@@ -89,6 +95,20 @@ export interface StepPlan {
 
 export function latencyMarginBuckets(tolerance: number): number {
   return Math.max(1, Math.round(Math.log1p(tolerance) / Math.log(BUCKET_GROWTH)));
+}
+
+/**
+ * d1 of the latency advance tests, one value for all of them: the canary may send
+ * tolerance × (1 − q_top) more of its requests past 1.1^m1 × stable's threshold than stable sends
+ * past the threshold itself (0.2 % of requests at p99 and 20 %). It is the tolerance applied to the
+ * thinnest tested tail, the same "more often" share as r1 = 1 + tolerance would give at q_top's
+ * nominal tail; unlike r1 it stays positive when stable has no request above the threshold
+ * (latencies all in one bucket), which d1 = 0 could never accept. Taking q_top for every test
+ * rather than each test's own 1 − q keeps p50 and p90 from accepting a median tens of percent
+ * slower (docs/statistics.md, "Tight latencies").
+ */
+export function latencyAdvanceSlack(tolerance: number, quantiles: readonly number[]): number {
+  return tolerance * (1 - Math.max(...quantiles));
 }
 
 /** Distinct tested quantiles in ascending order: p50, p90 and the configured one. */
@@ -99,12 +119,14 @@ export function testedQuantiles(configured: number): number[] {
 export function planStep(weightPercent: number, policy: AnalysisPolicy): StepPlan {
   const clustered = policy.clusteredTraffic === true;
   const tighten = clustered ? CLUSTERED_ALPHA_FACTOR : 1;
+  const quantiles = testedQuantiles(policy.latencyQuantile);
   return {
     weight: weightPercent / 100,
     alphaStep: (policy.falseRollbackRate / policy.analysedSteps) * tighten,
     beta: (policy.missedRegressionRate ?? DEFAULT_MISSED_REGRESSION_RATE) * tighten,
-    quantiles: testedQuantiles(policy.latencyQuantile),
+    quantiles,
     latencyMarginBuckets: latencyMarginBuckets(policy.latencyTolerance),
+    latencyAdvanceSlack: latencyAdvanceSlack(policy.latencyTolerance, quantiles),
     // The configured tolerance at every weight (ANALYSIS.md allows a looser margin at 1 %); one
     // meaning for the knob is easier to reason about, and a 1 % step that cannot show it holds as
     // inconclusive instead of promoting on thin evidence.

@@ -59,7 +59,7 @@ export class StepAnalysis {
       this.errorTest = new ErrorRateTest(plan.weight, plan.errorMargin, logAcceptAt);
       tests.push(this.errorTest);
       for (const q of plan.quantiles) {
-        const t = new LatencyExceedanceTest(q, latencyMetric(q, policy.latencyQuantile), plan.weight, plan.latencyMarginBuckets, logAcceptAt);
+        const t = new LatencyExceedanceTest(q, latencyMetric(q, policy.latencyQuantile), plan.weight, plan.latencyMarginBuckets, plan.latencyAdvanceSlack, logAcceptAt);
         this.latencyTests.push(t);
         tests.push(t);
       }

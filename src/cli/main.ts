@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import { createDemoUpstream } from '../demo/upstream.js';
+import { demoDefaults, runDemoCommand } from './demo.js';
+import { rolloutCommands } from './rollout-commands.js';
 import { runStart } from './start.js';
 import { runValidate } from './validate.js';
 
@@ -19,6 +21,14 @@ await yargs(hideBin(process.argv))
   async (argv) => {
     process.exitCode = await runValidate({ config: argv.config });
   })
+  .command('demo', 'start two demo upstreams, the proxy and a bounded synthetic load, and show a rollout live', (y) => y
+    .option('bad-canary', { type: 'boolean', default: false, describe: 'make v2 fail 5 % of requests, to see a revert' })
+    .option('duration', { type: 'number', default: demoDefaults.duration, describe: 'time limit in seconds' })
+    .option('rate', { type: 'number', default: demoDefaults.rate, describe: 'synthetic load in requests per second' }),
+  async (argv) => {
+    process.exitCode = await runDemoCommand({ badCanary: argv.badCanary, duration: argv.duration, rate: argv.rate });
+  })
+  .command(rolloutCommands)
   .command('upstream', 'run a small demo upstream (answers its name) for trying cutover by hand', (y) => y
     .option('port', { type: 'number', demandOption: true })
     .option('host', { type: 'string', default: '127.0.0.1' })

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Route, VersionTarget } from '../routing/route-table.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import { stickyCookieOf } from './choose-version.js';
 import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
 import { downstreamResponseHeaders, trailerObject } from './headers.js';
 import type { ProxyContext } from './context.js';
@@ -28,6 +30,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private finished = false;
   private clientGone = false;
   private retried = false;
+  /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
+  requestBody: Readable | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -51,7 +55,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       path: this.req.url ?? '/',
       method: this.req.method as Dispatcher.HttpMethod,
       headers: this.upstreamHeaders,
-      body: this.hasBody ? this.req : null,
+      body: this.hasBody ? (this.requestBody ?? this.req) : null,
       headersTimeout: up.headersTimeout,
       bodyTimeout: up.bodyTimeout,
     };
@@ -72,6 +76,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.resumeUpstream = resume;
     const headers = downstreamResponseHeaders(rawHeaders);
+    this.pool.answered();
+    // Appended, not res.setHeader(): writeHead with a list would collapse the upstream's own Set-Cookie lines.
+    const sticky = this.route.config.sticky === undefined ? undefined : stickyCookieOf(this.res);
+    if (sticky !== undefined) headers.push('set-cookie', sticky);
+    // Node's server.close() leaves a connection whose request was in flight open for keep-alive,
+    // so the drain would wait out keepAliveTimeout; answer with Connection: close instead.
+    if (this.ctx.draining) this.res.shouldKeepAlive = false;
     try {
       if (statusText) this.res.writeHead(statusCode, statusText, headers);
       else this.res.writeHead(statusCode, headers);
@@ -103,12 +114,21 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onError(err: Error): void {
     const failure = classifyFailure(err, this.clientGone || err === CLIENT_GONE || (this.req.destroyed && !this.req.complete));
     if (failure.side === 'downstream') {
+      if (failure.status > 0 && !this.res.headersSent && !this.res.destroyed) {
+        // The client broke a limit (413) while the upstream had not answered: say so, and close,
+        // because the rest of its body is still on the wire.
+        this.res.shouldKeepAlive = false;
+        writePlain(this.res, failure.status);
+        this.finish(failure.status, false, false);
+        return;
+      }
       // nginx's 499: the client left before the answer; not the upstream's fault, not analysed.
       if (!this.res.destroyed) this.res.destroy();
       this.finish(499, false, false);
       return;
     }
     if (failure.kind) this.target.recorder.upstreamFailure(failure.kind);
+    if (failure.kind === 'connect') this.pool.connectFailed(this.ctx.now());
     if (!this.sent && this.tryRetry(failure.beforeSend)) return;
     if (!this.sent && failure.status > 0 && !this.res.headersSent) {
       writePlain(this.res, failure.status);
@@ -124,7 +144,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.retried || this.ctx.draining) return false;
     const method = this.req.method ?? 'GET';
     const safe = beforeSend || (!this.hasBody && isIdempotent(method));
-    if (!safe || (this.hasBody && this.req.readableDidRead)) return false;
+    // Whatever undici was given (the request, or the chunked-body limiter) must be unread for a resend.
+    if (!safe || (this.hasBody && (this.requestBody ?? this.req).readableDidRead)) return false;
     const stable = this.route.stable;
     const next = stable.endpoints.pick(this.ctx.now());
     if (!next) return false;

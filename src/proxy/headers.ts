@@ -99,6 +99,8 @@ export function upstreamRequestHeaders(
 
 /** RFC 9110 §7.6.1: every field named in Connection is hop-by-hop too. */
 function withoutConnectionTokens(headers: string[], connection: string): string[] {
+  // Nearly every keep-alive peer sends just one of these; they name no field to strip, so skip the split.
+  if (isKeepAliveOrClose(connection)) return headers;
   const tokens = new Set<string>();
   for (const t of connection.split(',')) {
     const token = t.trim().toLowerCase();
@@ -110,6 +112,11 @@ function withoutConnectionTokens(headers: string[], connection: string): string[
     if (!tokens.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
   }
   return out;
+}
+
+function isKeepAliveOrClose(value: string): boolean {
+  const v = value.length === 10 || value.length === 5 ? value.toLowerCase() : '';
+  return v === 'keep-alive' || v === 'close';
 }
 
 /** Converts undici's raw response headers to the flat list res.writeHead takes, minus hop-by-hop fields. */

@@ -33,6 +33,11 @@ export class WebSocketTunnels {
       const tunnel = (req as TaggedRequest)[kTunnel];
       if (tunnel) {
         this.onError(err, tunnel.route);
+        // Before the upgrade the client still speaks HTTP: answer 502 as for any request, rather than hang up.
+        if (tunnel.upstream === null && tunnel.client.writable) {
+          this.tunnels.delete(tunnel);
+          return refuse(tunnel.client, 502, 'bad gateway: the upstream failed');
+        }
         this.teardown(tunnel);
       }
     });
@@ -113,7 +118,7 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 }
 
 function refuse(socket: Socket, status: number, text: string): void {
-  const reason = status === 404 ? 'Not Found' : status === 503 ? 'Service Unavailable' : 'Bad Request';
+  const reason = status === 404 ? 'Not Found' : status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Unavailable' : 'Bad Request';
   const body = `${text}\n`;
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

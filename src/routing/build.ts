@@ -19,10 +19,15 @@ export interface RouteTableDeps {
  * children once, and re-points each pool's connect counters at its current roles.
  * Returns the pools that are no longer used, for the caller to retire after the swap.
  */
-export function buildRouteTable(config: CutoverConfig, deps: RouteTableDeps, generation: number): { table: RouteTable; retired: UpstreamPool[] } {
+export function buildRouteTable(config: CutoverConfig, deps: RouteTableDeps, generation: number): { table: RouteTable; retired: UpstreamPool[]; created: UpstreamPool[] } {
   const { pools: registry, states, metrics } = deps;
-  const { pools, retired } = registry.reconcile(wantedPools(config.routes));
-  for (const pool of pools.values()) pool.connectCounters = [];
+  const { pools, retired, created } = registry.reconcile(wantedPools(config.routes));
+  for (const pool of pools.values()) {
+    pool.connectCounters = [];
+    pool.warm = 0;
+    pool.healthCheck = null;
+  }
+  applyUpkeep(config.routes, pools);
 
   const routes = config.routes.map((rc) => {
     const state = states.obtain(rc.name, rc.weight);
@@ -35,7 +40,27 @@ export function buildRouteTable(config: CutoverConfig, deps: RouteTableDeps, gen
     return new Route(rc, state, target('stable', rc.stable.endpoints), rc.canary ? target('canary', rc.canary.endpoints) : null);
   });
   states.retain(new Set(config.routes.map((r) => r.name)));
-  return { table: new RouteTable(routes, generation), retired };
+  return { table: new RouteTable(routes, generation), retired, created };
+}
+
+/**
+ * Warm connections, active checks and ejection are per origin, not per role:
+ * an origin shared by two routes gets the larger warm count and the first
+ * route's health check and ejection policy.
+ */
+function applyUpkeep(routes: readonly RouteConfig[], pools: ReadonlyMap<string, UpstreamPool>): void {
+  const configured = new Set<UpstreamPool>();
+  for (const route of routes) {
+    const up = route.upstream;
+    for (const e of [...route.stable.endpoints, ...(route.canary?.endpoints ?? [])]) {
+      const pool = pools.get(e)!;
+      pool.warm = Math.max(pool.warm, up.warm);
+      if (pool.healthCheck === null && up.healthCheck) pool.healthCheck = up.healthCheck;
+      if (configured.has(pool)) continue;
+      configured.add(pool);
+      pool.ejection.policy = { connectFailures: up.ejection.connectFailures, baseTimeMs: up.ejection.baseTime, maxTimeMs: up.ejection.maxTime };
+    }
+  }
 }
 
 function wantedPools(routes: readonly RouteConfig[]): Map<string, PoolOptions> {

@@ -15,6 +15,8 @@ export class RouteState {
   phase: RoutePhase = 'stable';
   /** Filled by the data plane; swapped for a fresh one by the controller on each tick. */
   window = new TrafficWindow();
+  /** Requests and upstream failures since start, per version, across reloads (admin API). */
+  readonly totals = { stable: { requests: 0, failures: 0 }, canary: { requests: 0, failures: 0 } };
 
   constructor(readonly name: string, weight: number) {
     this.weight = weight;

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { CutoverApp } from '../../src/app.js';
 import { silentLogger } from '../../src/log.js';
 import type { RandomSource } from '../../src/routing/traffic-split.js';
+import { PROBE_USER_AGENT } from '../../src/upstream/probe.js';
 
 export interface TestUpstream {
   server: Server;
@@ -54,11 +55,12 @@ export interface RouteSpec {
 }
 
 /** A config object with loopback, port-0 listeners and the state file in a temp dir. */
-export function testConfig(routes: RouteSpec[], extra: Record<string, unknown> = {}, dir = tmpdir()): Record<string, unknown> {
+export function testConfig(routes: RouteSpec[], extra: Record<string, unknown> = {}, dir?: string): Record<string, unknown> {
   return {
     listen: '127.0.0.1:0',
     admin: { listen: '127.0.0.1:0' },
-    stateFile: join(dir, 'state.json'),
+    // Each startCutover gets its own temp dir (CUTOVER_TEST_DIR); a shared state file would let parallel tests restore each other's rollouts.
+    stateFile: dir ? join(dir, 'state.json') : '${CUTOVER_TEST_DIR}/state.json',
     drainTimeout: '5s',
     ...extra,
     routes: routes.map((r, i) => {
@@ -91,7 +93,7 @@ export async function startCutover(config: Record<string, unknown> | string, opt
   const configFile = join(dir, 'cutover.yaml');
   const toText = (c: Record<string, unknown> | string): string => (typeof c === 'string' ? c : stringify(c));
   await writeFile(configFile, toText(config));
-  const app = await CutoverApp.start({ configFile, logger: silentLogger(), random: options.random, watch: options.watch ?? false, defaultMetrics: false, env: options.env ?? {} });
+  const app = await CutoverApp.start({ configFile, logger: silentLogger(), random: options.random, watch: options.watch ?? false, defaultMetrics: false, env: { CUTOVER_TEST_DIR: dir, ...options.env } });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -109,4 +111,9 @@ export async function startCutover(config: Record<string, unknown> | string, opt
     writeConfig: (c) => writeFile(configFile, toText(c)),
     stop,
   };
+}
+
+/** What reached an upstream from clients, without cutover's own warm pings and health checks. */
+export function clientRequests(upstream: TestUpstream): TestUpstream['seen'] {
+  return upstream.seen.filter((r) => r.headers['user-agent'] !== PROBE_USER_AGENT);
 }

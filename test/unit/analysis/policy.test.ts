@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ANALYSIS_ERROR_CODES, AnalysisError } from '../../../src/analysis/errors.js';
-import { latencyMarginBuckets, planStep, testedQuantiles, validatePolicy, validateWeight, type AnalysisPolicy } from '../../../src/analysis/policy.js';
+import { latencyAdvanceSlack, latencyMarginBuckets, planStep, testedQuantiles, validatePolicy, validateWeight, type AnalysisPolicy } from '../../../src/analysis/policy.js';
 import { DEFAULT_POLICY } from './sim.js';
 
 function errorOf(fn: () => unknown): AnalysisError | undefined {
@@ -48,6 +48,7 @@ describe('planStep', () => {
     expect(plan.beta).toBe(0.05);
     expect(plan.quantiles).toEqual([0.5, 0.9, 0.99]);
     expect(plan.latencyMarginBuckets).toBe(2);
+    expect(plan.latencyAdvanceSlack).toBeCloseTo(0.002, 15);
     expect(plan.errorMargin).toBe(0.005);
     expect(plan.checkSplit).toBe(true);
   });
@@ -64,6 +65,14 @@ describe('planStep', () => {
     expect(latencyMarginBuckets(0.1)).toBe(1);
     expect(latencyMarginBuckets(0.05)).toBe(1);
     expect(latencyMarginBuckets(0.5)).toBe(4);
+  });
+
+  it('gives every latency advance test the slack tolerance × (1 − highest tested quantile)', () => {
+    expect(latencyAdvanceSlack(0.2, [0.5, 0.9, 0.99])).toBeCloseTo(0.002, 15);
+    expect(latencyAdvanceSlack(0.5, [0.5, 0.9, 0.999])).toBeCloseTo(0.0005, 15);
+    // A configured quantile below p90 still gets the p90 tail's slack, not its own wider one.
+    expect(planStep(5, { ...DEFAULT_POLICY, latencyQuantile: 0.75 }).latencyAdvanceSlack).toBeCloseTo(0.02, 15);
+    expect(planStep(5, DEFAULT_POLICY).latencyAdvanceSlack).toBeGreaterThan(0);
   });
 
   it('does not test a quantile twice', () => {

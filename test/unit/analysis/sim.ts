@@ -2,7 +2,7 @@
  * A seeded traffic simulator for the analysis tests: per-second counts, failures and latency
  * histograms for both versions, drawn from lognormal-ish latency models. Deterministic for a seed.
  */
-import { LATENCY_BUCKET_COUNT, bucketUpperBoundMs } from '../../../src/analysis/histogram.js';
+import { LATENCY_BUCKET_COUNT, bucketUpperBoundMs, latencyBucket } from '../../../src/analysis/histogram.js';
 import { StableBaseline } from '../../../src/analysis/baseline.js';
 import { StepAnalysis } from '../../../src/analysis/step.js';
 import type { AnalysisPolicy } from '../../../src/analysis/policy.js';
@@ -160,6 +160,13 @@ export function runStep(seed: number, weightPercent: number, policy: AnalysisPol
 }
 
 export const STABLE_LATENCY = lognormalBuckets(20, 120);
+
+/** Bucket probabilities of a latency that takes each listed value (ms) with the given share. */
+export function pointMassBuckets(parts: readonly (readonly [share: number, ms: number])[]): Float64Array {
+  const probs = new Float64Array(LATENCY_BUCKET_COUNT);
+  for (const [share, ms] of parts) probs[latencyBucket(ms)]! += share;
+  return probs;
+}
 
 export const DEFAULT_POLICY: AnalysisPolicy = {
   minStepDurationMs: 30_000,

@@ -65,7 +65,8 @@ describe('step e-values equal the per-request product', () => {
     // Latency q = 0.95: threshold for second t from the stable requests of seconds t−60..t−1.
     const q95 = v.tests.find((t) => t.metric === 'latencyQ')!;
     const latRevert = new BettingEProcess(revertPayoffs(weight, 1, 0));
-    const latAdvance = new BettingEProcess(advancePayoffs(weight, 1, 0));
+    // Advance slack d1 = tolerance × (1 − highest tested quantile) = 0.2 × 0.05.
+    const latAdvance = new BettingEProcess(advancePayoffs(weight, 1, policy.latencyTolerance * (1 - 0.95)));
     const revertZ: number[] = [];
     const advanceZ: number[] = [];
     let lastThreshold = -1;
