@@ -29,6 +29,8 @@ describe('warm pools', () => {
     const before = pool.connects;
     canary.server.closeIdleConnections();
     await until(() => pool.connects >= before + 2 && pool.stats.connected >= 2, 'the warm keeper to reconnect');
+    // The client side sees a connection once the handshake completes; the server accepts it a moment later.
+    await until(async () => (await connectionsOf(canary.server)) >= 2, 'the upstream to accept the warm connections');
     expect(await connectionsOf(canary.server)).toBeGreaterThanOrEqual(2);
   });
 
