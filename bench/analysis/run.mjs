@@ -116,7 +116,9 @@ function checkTargets(out) {
   targets.push({ target: 'p99 ×2 reverted in median ≤ 10 s (1,000 req/s, 5 %)', value: p99.ours.revertMedianS, pass: p99.ours.revertMedianS !== null && p99.ours.revertMedianS <= 10 && p99.ours.revertRate >= 0.5 });
   const healthy = out.filter((c) => SCENARIOS[c.scenario].healthy);
   const worst = Math.max(...healthy.map((c) => c.ours.revertRate));
-  targets.push({ target: 'healthy canaries reverted in ≤ 1 % of runs in every cell, incident included', value: worst, pass: worst <= 0.01 });
+  targets.push({ target: 'healthy canaries reverted in ≤ 1 % of runs in every cell, incident included', value: worst, percent: true, pass: worst <= 0.01 });
+  const tight = cellOf(out, 'tight, healthy', 1000, 5);
+  targets.push({ target: 'tight latencies (all ≤ 5 ms), healthy: promoted in ≥ 90 % of runs (1,000 req/s, 5 %)', value: tight.ours.passRate, percent: true, pass: tight.ours.passRate >= 0.9 });
   const under = out.reduce((s, c) => s + c.ours.passesUnderMinSamples, 0);
   targets.push({ target: 'no canary promoted on fewer than minSamples canary requests', value: under, pass: under === 0 });
   return targets;
@@ -135,7 +137,7 @@ function renderMarkdown(out, targets, command, runs, seconds) {
     '',
     '## Targets',
     '',
-    ...targets.map((t) => `- ${t.pass ? 'PASS' : 'MISS'}: ${t.target} (got ${typeof t.value === 'number' && t.value < 1 && t.value > 0 ? pct(t.value) : sec(t.value)})`),
+    ...targets.map((t) => `- ${t.pass ? 'PASS' : 'MISS'}: ${t.target} (got ${t.percent === true ? pct(t.value) : sec(t.value)})`),
     '',
     '## Cells',
     '',

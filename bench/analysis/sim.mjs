@@ -1,6 +1,6 @@
 // Traffic model and one simulated step, shared by the bench's worker threads. Plain JS so the
 // bench runs against the built dist/ without a TypeScript toolchain.
-import { LATENCY_BUCKET_COUNT, StableBaseline, StepAnalysis, TrafficWindow, bucketUpperBoundMs, quantileBucket } from '../../dist/analysis/index.js';
+import { LATENCY_BUCKET_COUNT, StableBaseline, StepAnalysis, TrafficWindow, bucketUpperBoundMs, latencyBucket as latencyBucketOf, quantileBucket } from '../../dist/analysis/index.js';
 
 export function mulberry32(seed) {
   let a = seed >>> 0;
@@ -94,6 +94,10 @@ function fillVersion(rand, into, meanRequests, model) {
 
 const STABLE = { failureRate: 0.001, latency: lognormalBuckets(20, 120) };
 const INCIDENT = { failureRate: 0.05, latency: lognormalBuckets(60, 400) };
+// A fast service: every request ≤ 5 ms, i.e. all in latency bucket 0, so stable never has a
+// request above its quantile bucket and only the advance slack d1 lets latency be shown.
+const TIGHT = { failureRate: 0.001, latency: pointBuckets([[1, 0]]) };
+const TIGHT_SLOW_TAIL = { failureRate: 0.001, latency: pointBuckets([[0.99, 0], [0.01, latencyBucketOf(50)]]) };
 const INCIDENT_FROM_S = 10;
 const INCIDENT_TO_S = 310;
 
@@ -107,7 +111,17 @@ export const SCENARIOS = {
   'p99 x1.5': { canary: constant({ failureRate: 0.001, latency: lognormalBuckets(20, 180) }), stable: () => STABLE, healthy: false },
   'p99 x2': { canary: constant({ failureRate: 0.001, latency: lognormalBuckets(20, 240) }), stable: () => STABLE, healthy: false },
   'healthy + incident': { canary: incident, stable: incident, healthy: true },
+  // Appended last so the seeds of the cells above are unchanged.
+  'tight, healthy': { canary: () => TIGHT, stable: () => TIGHT, healthy: true },
+  'tight, 1% at 50 ms': { canary: () => TIGHT_SLOW_TAIL, stable: () => TIGHT, healthy: false },
 };
+
+/** Bucket probabilities with the given share in each listed bucket. */
+function pointBuckets(parts) {
+  const probs = new Float64Array(LATENCY_BUCKET_COUNT);
+  for (const [share, k] of parts) probs[k] += share;
+  return probs;
+}
 
 function constant(model) {
   return () => model;
