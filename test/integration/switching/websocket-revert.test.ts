@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { StickyCookie } from '../../../src/routing/sticky.js';
 import { startCutover, testConfig } from '../../helpers/servers.js';
 import { until } from './support.js';
 
@@ -55,5 +56,26 @@ describe('WebSocket tunnels when a canary is reverted', () => {
     // A promotion calls nothing: closing stable's tunnels is never part of a switch.
     expect(cut.app.tunnels.closeVersion('shop', 'canary')).toBe(0);
     expect(await echo(toStable, 'd')).toBe('v1:d');
+  });
+});
+
+describe('WebSocket tunnels and sticky clients', () => {
+  // Regression: upgrades ignored the sticky cookie and drew the version at random, so a sticky
+  // client's WebSocket could land on the other version than its HTTP requests.
+  it('sends a client with a sticky cookie to its version, whatever the draw', async () => {
+    const stable = await echoServer('v1');
+    const canary = await echoServer('v2');
+    const sticky = { cookie: 'cutover-shop', secret: 'a-test-secret-of-32-characters!!' };
+    const cut = await startCutover(testConfig([{ name: 'shop', stable: [stable], canary: [canary], weight: 50, sticky, upstream: { warm: 0 } }]));
+    const cookie = new StickyCookie({ ...sticky, maxAge: 86_400_000 });
+    const valueOf = (bucket: number): string => cookie.setCookie(bucket, false).split(';')[0]!;
+    for (let i = 0; i < 5; i++) {
+      const low = await open(cut.dataUrl, { cookie: valueOf(3) });
+      const high = await open(cut.dataUrl, { cookie: valueOf(97) });
+      expect(await echo(low, 'x')).toBe('v2:x');
+      expect(await echo(high, 'y')).toBe('v1:y');
+      low.close();
+      high.close();
+    }
   });
 });
