@@ -10,7 +10,9 @@ RUN npm run build
 
 # Runtime stage: production dependencies and the compiled output only.
 FROM node:22-bookworm-slim AS runtime
-ENV NODE_ENV=production
+# The example config listens on ${CUTOVER_LISTEN:-127.0.0.1:8080}: loopback would be unreachable
+# through the published port, so the data plane listens on every interface of the container.
+ENV NODE_ENV=production CUTOVER_LISTEN=0.0.0.0:8080
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

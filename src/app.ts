@@ -3,9 +3,10 @@ import { registerDashboard } from './admin/dashboard.js';
 import type { EventStream } from './admin/events.js';
 import { registerRolloutApi } from './admin/rollout-api.js';
 import { AdminServer, type Readiness } from './admin/server.js';
-import { routeView } from './admin/views.js';
+import { routesReadiness, routeView } from './admin/views.js';
 import { ConfigError, ConfigReadError, ConfigWatcher, loadConfigFile, type CutoverConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
+import { splitHostPort } from './net.js';
 import { CutoverMetrics } from './metrics/registry.js';
 import type { ProxyContext } from './proxy/context.js';
 import { ProxyServer } from './proxy/server.js';
@@ -29,6 +30,11 @@ export interface AppOptions {
   watch?: boolean;
   defaultMetrics?: boolean;
   /**
+   * Keep `logger` at the config's `log.level`, from the start and on every reload. `cutover start`
+   * asks for it unless `--log-level` is given; a logger passed without it keeps its own level.
+   */
+  logLevelFromConfig?: boolean;
+  /**
    * 'single' (the default) does everything in one process. With `workers: N` the cluster
    * primary runs as 'primary' (config, admin, controller, state file; no data-plane
    * listener) and each worker as 'worker' (data plane only; no admin listener). See src/cluster/.
@@ -39,6 +45,18 @@ export interface AppOptions {
 }
 
 export type AppRole = 'single' | 'primary' | 'worker';
+
+/**
+ * Read once at start (listeners, worker count, the controller's state file, the server's
+ * client-side limits): a reload that changes one of them logs a warning and applies the rest.
+ */
+const RESTART_ONLY: Readonly<Record<string, (c: CutoverConfig) => unknown>> = {
+  listen: (c) => c.listen,
+  'admin.listen': (c) => c.admin.listen,
+  workers: (c) => c.workers,
+  stateFile: (c) => c.stateFile,
+  limits: (c) => c.limits,
+};
 
 export type ReloadResult = { ok: true; generation: number } | { ok: false; error: string };
 
@@ -76,6 +94,7 @@ export class CutoverApp {
 
   private constructor(private readonly options: AppOptions, public config: CutoverConfig) {
     this.log = options.logger ?? createLogger({ level: config.log.level });
+    if (options.logLevelFromConfig) this.log.level = config.log.level;
     this.role = options.role ?? 'single';
     this.metrics = new CutoverMetrics({ defaultMetrics: options.defaultMetrics });
     this.trusted = new AddressList(config.trustedProxies);
@@ -87,7 +106,7 @@ export class CutoverApp {
       draining: false,
       isTrustedProxy: (address) => this.trusted.check(address),
       countRetry: (route, reason) => this.metrics.retries.inc({ route: route.name, reason }),
-      requestDone: config.log.access ? this.accessLog() : () => {},
+      requestDone: this.requestDone(config),
     };
     const { table } = buildRouteTable(config, this, this.generation);
     this.healthChecker = new HealthChecker((c) => this.log.warn({ origin: c.origin, status: c.result.status, error: c.result.error }, c.healthy ? 'endpoint healthy again' : 'endpoint failed its health checks'));
@@ -110,9 +129,9 @@ export class CutoverApp {
         let active = 0;
         let idle = 0;
         for (const p of t.endpoints.pools) {
-          const s = p.stats;
-          active += s.connected - s.free;
-          idle += s.free;
+          const c = p.connections;
+          active += c.active;
+          idle += c.idle;
         }
         return { route: r.name, version: t.name, active, idle };
       })),
@@ -148,14 +167,7 @@ export class CutoverApp {
       states: this.states, closeTunnels: (route, version) => this.tunnels.closeVersion(route, version), log: this.log,
       stateFile: this.config.stateFile, registry: this.metrics.registry,
     });
-    this.rolloutEvents = registerRolloutApi({
-      router: this.admin.router, controller,
-      routes: () => this.proxy.routeTable.routes.map((r) => this.routeJson(r)),
-      route: (name) => {
-        const r = this.proxy.routeTable.byName(name);
-        return r ? this.routeJson(r) : undefined;
-      },
-    });
+    this.rolloutEvents = registerRolloutApi({ router: this.admin.router, controller, views: this.admin.backend });
     this.onConfig((config) => controller.onConfig(config));
     await controller.ready();
     controller.start();
@@ -215,8 +227,9 @@ export class CutoverApp {
       return { ok: false, error: message };
     }
     const previous = this.config;
-    if (next.listen !== previous.listen || next.admin.listen !== previous.admin.listen || next.workers !== previous.workers) {
-      this.log.warn({ file }, 'listen addresses and workers change only on restart; the rest of the config is applied now');
+    const restartOnly = Object.entries(RESTART_ONLY).filter(([, field]) => JSON.stringify(field(previous)) !== JSON.stringify(field(next))).map(([name]) => name);
+    if (restartOnly.length > 0) {
+      this.log.warn({ file, fields: restartOnly }, `${restartOnly.join(', ')} changed: these apply only on restart; the rest of the config is applied now`);
     }
     this.generation++;
     const { table, retired, created } = buildRouteTable(next, this, this.generation);
@@ -227,6 +240,8 @@ export class CutoverApp {
     // With a controller, it applies config weights itself (src/rollout); a worker gets them from the primary.
     if (!this.rollouts) this.applyStaticWeights(previous, next);
     this.config = next;
+    if (this.options.logLevelFromConfig) this.log.level = next.log.level;
+    this.ctx.requestDone = this.requestDone(next);
     this.trusted = new AddressList(next.trustedProxies);
     this.proxy.setTable(table);
     for (const listener of this.listeners) listener(next, table, previous);
@@ -251,18 +266,9 @@ export class CutoverApp {
     const reasons: string[] = [];
     if (!this.listening) reasons.push('the data plane is not listening yet');
     if (this.ctx.draining) reasons.push('draining for shutdown');
-    const now = this.ctx.now();
-    const notes: string[] = [];
-    for (const route of this.proxy.routeTable.routes) {
-      if (route.stable.endpoints.availableCount(now) === 0) reasons.push(`route ${route.name}: no healthy stable endpoint`);
-      for (const target of route.canary ? [route.stable, route.canary] : [route.stable]) {
-        for (const pool of target.endpoints.pools) {
-          if (!pool.healthy) notes.push(`route ${route.name} ${target.name} ${pool.origin}: failing health checks`);
-          else if (now < pool.ejectedUntil) notes.push(`route ${route.name} ${target.name} ${pool.origin}: ejected for ${Math.ceil((pool.ejectedUntil - now) / 1000)}s after connect failures`);
-        }
-      }
-    }
-    return { ready: reasons.length === 0, reasons, notes };
+    const routes = routesReadiness(this.proxy.routeTable.routes, this.ctx.now());
+    reasons.push(...routes.reasons);
+    return { ready: reasons.length === 0, reasons, notes: routes.notes };
   }
 
   /**
@@ -294,15 +300,11 @@ export class CutoverApp {
     this.log.info('stopped');
   }
 
-  private accessLog(): ProxyContext['requestDone'] {
+  /** The access log when `log.access` is on, else nothing per request. */
+  private requestDone(config: CutoverConfig): ProxyContext['requestDone'] {
+    if (!config.log.access) return () => {};
     return (route, version, code, req, startedAt) => {
       this.log.info({ route: route.name, version, code, method: req.method, path: req.url, ms: Math.round((this.ctx.now() - startedAt) * 10) / 10 }, 'request');
     };
   }
-}
-
-export function splitHostPort(address: string): { host: string; port: number } {
-  const idx = address.lastIndexOf(':');
-  const host = address.slice(0, idx).replace(/^\[|\]$/g, '');
-  return { host, port: Number(address.slice(idx + 1)) };
 }

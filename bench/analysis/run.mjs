@@ -4,18 +4,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { DEFAULT_ROLLOUT } from '../../dist/config/defaults.js';
 import { SCENARIOS, runOnce } from './sim.mjs';
 
-const POLICY = {
-  minStepDurationMs: 30_000,
-  maxStepDurationMs: 600_000,
-  minSamples: 200,
-  errorTolerance: 0.005,
-  latencyQuantile: 0.99,
-  latencyTolerance: 0.2,
-  falseRollbackRate: 0.01,
-  analysedSteps: 5,
-};
+// The config's rollout defaults, as the analysis sees them over five analysed steps.
+const { steps: _steps, ...ROLLOUT_DEFAULTS } = DEFAULT_ROLLOUT;
+const POLICY = { ...ROLLOUT_DEFAULTS, analysedSteps: 5 };
 const RATES = [100, 1_000, 10_000];
 const WEIGHTS = [1, 5, 10];
 

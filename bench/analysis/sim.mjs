@@ -1,17 +1,7 @@
 // Traffic model and one simulated step, shared by the bench's worker threads. Plain JS so the
 // bench runs against the built dist/ without a TypeScript toolchain.
 import { LATENCY_BUCKET_COUNT, StableBaseline, StepAnalysis, TrafficWindow, bucketUpperBoundMs, latencyBucket as latencyBucketOf, quantileBucket } from '../../dist/analysis/index.js';
-
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../dist/routing/traffic-split.js';
 
 function normal(rand) {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -150,7 +140,7 @@ function flaggerCheckFails(interval) {
  * the Flagger-style reference have decided, or at maxStepDuration. Every loop is bounded.
  */
 export function runOnce(seed, scenarioName, rate, weightPercent, policy) {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const sc = SCENARIOS[scenarioName];
   const phase = rand() * 300;
   const load = (t) => rate * (1 + 0.3 * Math.sin((2 * Math.PI * (t + phase)) / 300));

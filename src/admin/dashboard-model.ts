@@ -4,52 +4,22 @@
  * without the rollout controller, simply lacks them, and every view must still read well.
  */
 
-export interface ApiEndpoint { origin: string; healthy: boolean; ejected: boolean; connections: { active: number; idle: number } }
-export interface ApiVersion { endpoints: ApiEndpoint[]; requests: number; failures: number; errorRate: number }
-export interface ApiLive { rps: number; errorRate: number; p50Ms: number; p90Ms: number; p99Ms: number }
-export interface ApiTestEvidence {
-  metric: string;
-  label: string;
-  revertLogE: number;
-  advanceLogE: number;
-  accepted: boolean;
-  rejected: boolean;
-  canaryEvents: number;
-  stableEvents: number;
-}
-export type ApiOutcome = 'pass' | 'fail' | 'pending' | 'inconclusive' | 'invalid';
-export interface ApiVerdict {
-  outcome: ApiOutcome;
-  reason: string;
-  tests: ApiTestEvidence[];
-  canary: { requests: number; failures: number };
-  stable: { requests: number; failures: number };
-  srmLogE: number;
-  elapsedMs: number;
-  revertLogThreshold?: number;
-  advanceLogThreshold?: number;
-}
-export interface ApiRollout {
-  step: number;
-  steps: number[];
-  stepStartedAt: string;
-  revision?: string;
-  reason?: string;
-  verdict: ApiVerdict | null;
-}
-export interface ApiTransition { at: string; from: string; to: string; weight: number; step: number; reason: string }
-export interface ApiRoute {
-  name: string;
-  phase: string;
-  weight: number;
-  match: { host?: string; pathPrefix: string };
-  revision?: string;
-  stable: ApiVersion;
-  canary: ApiVersion | null;
-  rollout?: ApiRollout | null;
-  history?: ApiTransition[];
-  live?: { stable: ApiLive; canary: ApiLive | null };
-}
+import type { StepOutcome } from '../analysis/verdict.js';
+import type { Live } from '../rollout/live.js';
+import type { HistoryView, RolloutFields, RolloutView, VerdictView } from '../rollout/view.js';
+import type { EndpointView, RouteView, VersionView } from './views.js';
+
+// The readers' names for the shapes the server builds (views.ts, rollout/view.ts): one
+// definition, so the API and what reads it cannot drift apart.
+export type ApiEndpoint = EndpointView;
+export type ApiVersion = VersionView;
+export type ApiLive = Live;
+export type ApiOutcome = StepOutcome;
+export type ApiVerdict = VerdictView;
+export type ApiTestEvidence = VerdictView['tests'][number];
+export type ApiRollout = RolloutView;
+export type ApiTransition = HistoryView;
+export type ApiRoute = RouteView & Partial<RolloutFields>;
 
 // The formatting lives in assets/render.js, shared with the browser; re-exported for the terminal views.
 export { describeEvidence, describeStep, formatCount, formatEValue, formatMs, formatPercent } from './assets/render.js';

@@ -7,27 +7,27 @@ import type { CommandResult, RolloutController } from '../rollout/controller.js'
 import type { OperatorAction } from '../rollout/types.js';
 import { EventStream } from './events.js';
 import { readJson, sendError, sendJson, type AdminRouter } from './router.js';
+import type { AdminBackend } from './server.js';
 
 export interface RolloutApiDeps {
   router: AdminRouter;
   controller: RolloutController;
-  /** The route JSON, as GET /api/v1/routes/NAME answers it. */
-  route(name: string): unknown | undefined;
-  routes(): unknown[];
+  /** The route JSON, as GET /api/v1/routes and /api/v1/routes/NAME answer it. */
+  views: Pick<AdminBackend, 'route' | 'routes'>;
 }
 
 const ACTIONS: readonly Exclude<OperatorAction, 'setWeight'>[] = ['promote', 'abort', 'pause', 'resume'];
 
 /** Registers the routes and returns the event stream (the caller closes it on shutdown). */
 export function registerRolloutApi(deps: RolloutApiDeps): EventStream {
-  const { router, controller } = deps;
-  const events = new EventStream(() => ({ at: new Date().toISOString(), routes: deps.routes() }));
+  const { router, controller, views } = deps;
+  const events = new EventStream(() => ({ at: new Date().toISOString(), routes: views.routes() }));
   controller.onTransition((t) => events.publish('transition', {
     route: t.route, from: t.from, to: t.to, weight: t.weight, step: t.step, reason: t.reason, at: new Date(t.at).toISOString(),
   }));
 
   const answer = (res: ServerResponse, name: string, result: CommandResult): void => {
-    if (result.ok) return sendJson(res, 200, deps.route(name) ?? {});
+    if (result.ok) return sendJson(res, 200, views.route(name) ?? {});
     if ('unknownRoute' in result) return sendError(res, 404, 'UNKNOWN_ROUTE', `no route named "${name}"; GET /api/v1/routes lists them`);
     if ('notPersisted' in result) return sendError(res, 503, 'STATE_NOT_SAVED', `${result.notPersisted}; nothing changed`);
     const status = result.refusal.code === 'INVALID_WEIGHT' ? 400 : 409;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import { listenOn } from '../net.js';
 import { hasValidToken } from './auth.js';
 import { AdminRouter, sendError, sendJson } from './router.js';
 
@@ -74,14 +75,7 @@ export class AdminServer {
   }
 
   listen(port: number, host: string): Promise<{ port: number; host: string }> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr ? { port: addr.port, host: addr.address } : { port, host });
-      });
-    });
+    return listenOn(this.server, port, host);
   }
 
   close(): Promise<void> {

@@ -38,12 +38,31 @@ function versionView(target: VersionTarget, nowMs: number): VersionView {
   const { requests, failures } = target.recorder;
   return {
     endpoints: target.endpoints.pools.map((p) => {
-      const s = p.stats;
       const ejectedForMs = Math.max(0, Math.ceil(p.ejectedUntil - nowMs));
-      return { origin: p.origin, healthy: p.healthy, ejected: ejectedForMs > 0, ejectedForMs, connectFailuresInARow: p.ejection.failuresInARow, connections: { active: s.connected - s.free, idle: s.free } };
+      return { origin: p.origin, healthy: p.healthy, ejected: ejectedForMs > 0, ejectedForMs, connectFailuresInARow: p.ejection.failuresInARow, connections: p.connections };
     }),
     requests,
     failures,
     errorRate: requests > 0 ? failures / requests : 0,
   };
+}
+
+/**
+ * The routes' part of /readyz: a route whose stable version has no available endpoint makes the
+ * proxy not ready; an unhealthy or ejected endpoint is only noted (the other endpoints, or stable,
+ * take its share).
+ */
+export function routesReadiness(routes: readonly Route[], nowMs: number): { reasons: string[]; notes: string[] } {
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  for (const route of routes) {
+    if (route.stable.endpoints.availableCount(nowMs) === 0) reasons.push(`route ${route.name}: no healthy stable endpoint`);
+    for (const target of route.canary ? [route.stable, route.canary] : [route.stable]) {
+      for (const pool of target.endpoints.pools) {
+        if (!pool.healthy) notes.push(`route ${route.name} ${target.name} ${pool.origin}: failing health checks`);
+        else if (nowMs < pool.ejectedUntil) notes.push(`route ${route.name} ${target.name} ${pool.origin}: ejected for ${Math.ceil((pool.ejectedUntil - nowMs) / 1000)}s after connect failures`);
+      }
+    }
+  }
+  return { reasons, notes };
 }

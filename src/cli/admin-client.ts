@@ -6,6 +6,7 @@ import { access } from 'node:fs/promises';
 import { request } from 'undici';
 import { loadConfigFile } from '../config/index.js';
 import { DEFAULT_ADMIN_LISTEN } from '../config/defaults.js';
+import { splitHostPort } from '../net.js';
 import { EXIT_UNREACHABLE, EXIT_USER_ERROR } from './exit-codes.js';
 
 export interface AdminTarget { url: string; token: string | undefined }
@@ -41,11 +42,9 @@ export async function resolveAdmin(args: { admin?: string; token?: string; confi
 
 /** A wildcard listen address is reached on loopback. */
 export function listenToUrl(listen: string): string {
-  const idx = listen.lastIndexOf(':');
-  let host = listen.slice(0, idx);
-  if (host === '0.0.0.0' || host === '') host = '127.0.0.1';
-  if (host === '[::]') host = '[::1]';
-  return `http://${host}:${listen.slice(idx + 1)}`;
+  const { host, port } = splitHostPort(listen);
+  const reachable = host === '' || host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 export async function callAdmin(target: AdminTarget, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
@@ -79,4 +78,15 @@ export async function callAdmin(target: AdminTarget, method: 'GET' | 'POST' | 'P
     throw new AdminCallError(EXIT_USER_ERROR, error?.code ?? `HTTP_${res.statusCode}`, `${error?.message ?? `admin API answered ${res.statusCode}`}${hint}`);
   }
   return data;
+}
+
+/** Runs a command against the admin API: an AdminCallError becomes its message on stderr and its exit code. */
+export async function reportAdminErrors(command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (err) {
+    if (!(err instanceof AdminCallError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return err.exitCode;
+  }
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
+import { DEFAULT_CONFIG_FILE, LOG_LEVELS } from '../config/defaults.js';
 import { createDemoUpstream } from '../demo/upstream.js';
 import { demoDefaults, runDemoCommand } from './demo.js';
 import { rolloutCommands } from './rollout-commands.js';
 import { runStart } from './start.js';
+import { EXIT_USER_ERROR } from './exit-codes.js';
 import { runValidate } from './validate.js';
 
 await yargs(hideBin(process.argv))
@@ -14,7 +15,7 @@ await yargs(hideBin(process.argv))
   .command(['start', '$0'], 'run the proxy', (y) => y
     .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'config file (YAML)' })
     .option('pretty', { type: 'boolean', default: false, describe: 'human-readable logs instead of JSON' })
-    .option('log-level', { type: 'string', describe: 'override log.level from the config' }),
+    .option('log-level', { type: 'string', choices: [...LOG_LEVELS], describe: 'override log.level from the config' }),
   (argv) => runStart({ config: argv.config, pretty: argv.pretty, logLevel: argv.logLevel }))
   .command('validate', 'check a config file; print ok and a summary, or each error with file:line:column', (y) => y
     .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG_FILE, describe: 'config file (YAML)' }),
@@ -37,6 +38,10 @@ await yargs(hideBin(process.argv))
     .option('latency', { type: 'number', default: 5, describe: 'median latency in ms' }),
   (argv) => {
     const server = createDemoUpstream({ name: argv.name, errorRate: argv.errorRate, latencyMs: argv.latency });
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      process.stderr.write(`cannot listen on ${argv.host}:${argv.port}: ${err.message}; pick another --port or --host\n`);
+      process.exit(EXIT_USER_ERROR);
+    });
     server.listen(argv.port, argv.host, () => process.stdout.write(`upstream ${argv.name} on http://${argv.host}:${argv.port}\n`));
     process.on('SIGTERM', () => server.close(() => process.exit(0)));
     process.on('SIGINT', () => server.close(() => process.exit(0)));

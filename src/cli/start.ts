@@ -2,6 +2,7 @@ import { CutoverApp } from '../app.js';
 import { ConfigError, ConfigReadError } from '../config/errors.js';
 import { runClusterIfConfigured } from '../cluster/index.js';
 import { createLogger } from '../log.js';
+import { describeListenError } from '../net.js';
 import { EXIT_USER_ERROR } from './exit-codes.js';
 
 /**
@@ -11,7 +12,9 @@ import { EXIT_USER_ERROR } from './exit-codes.js';
 export async function runStart(args: { config: string; pretty?: boolean; logLevel?: string }): Promise<void> {
   const log = createLogger({ pretty: args.pretty, level: args.logLevel });
   // workers: N > 1 runs this process as the cluster primary or one of its workers instead.
-  if (await runClusterIfConfigured(args.config, log)) return;
+  // --log-level wins over log.level in the config; without it the config's level applies, reloads included.
+  const logLevelFromConfig = args.logLevel === undefined;
+  if (await runClusterIfConfigured(args.config, log, logLevelFromConfig)) return;
   let app: CutoverApp | null = null;
   let stopping = false;
   const shutdown = (running: CutoverApp): void => {
@@ -38,15 +41,15 @@ export async function runStart(args: { config: string; pretty?: boolean; logLeve
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => void app?.reload('SIGHUP'));
   try {
-    app = await CutoverApp.start({ configFile: args.config, logger: log });
+    app = await CutoverApp.start({ configFile: args.config, logger: log, logLevelFromConfig });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ConfigReadError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(EXIT_USER_ERROR);
     }
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-      process.stderr.write(`cannot listen: ${e.message}. Another process holds the port, or it needs privileges; change listen/admin.listen in ${args.config}.\n`);
+    const listenError = describeListenError(err, args.config);
+    if (listenError !== null) {
+      process.stderr.write(`${listenError}\n`);
       process.exit(EXIT_USER_ERROR);
     }
     throw err;

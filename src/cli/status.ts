@@ -1,5 +1,5 @@
 import { renderStatus, type StatusRoute } from './render-status.js';
-import { AdminCallError, callAdmin, resolveAdmin } from './admin-client.js';
+import { callAdmin, reportAdminErrors, resolveAdmin } from './admin-client.js';
 import { EXIT_OK } from './exit-codes.js';
 
 export interface StatusArgs { route?: string; admin?: string; token?: string; config: string; json: boolean; watch: boolean }
@@ -20,7 +20,7 @@ export async function runStatus(args: StatusArgs): Promise<number> {
     if (args.json) return JSON.stringify(args.route !== undefined ? routes[0] : { routes }, null, 2) + '\n';
     return renderStatus(routes, process.stdout.columns ?? 100);
   };
-  try {
+  return reportAdminErrors(async () => {
     if (!args.watch) {
       process.stdout.write(await once());
       return EXIT_OK;
@@ -37,11 +37,5 @@ export async function runStatus(args: StatusArgs): Promise<number> {
       frame = await once().catch((err: unknown) => `${(err as Error).message}\n`);
     }
     return EXIT_OK;
-  } catch (err) {
-    if (err instanceof AdminCallError) {
-      process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+  });
 }

@@ -1,4 +1,4 @@
-import { AdminCallError, callAdmin, resolveAdmin } from './admin-client.js';
+import { callAdmin, reportAdminErrors, resolveAdmin } from './admin-client.js';
 import { EXIT_OK, EXIT_USER_ERROR } from './exit-codes.js';
 
 export type SteerAction = 'promote' | 'abort' | 'pause' | 'resume' | 'weight';
@@ -7,10 +7,12 @@ export interface SteerArgs { action: SteerAction; route: string; percent?: numbe
 /** `cutover promote|abort|pause|resume ROUTE` and `cutover weight ROUTE PERCENT`. */
 export async function runSteer(args: SteerArgs): Promise<number> {
   if (args.action === 'weight' && (args.percent === undefined || !Number.isFinite(args.percent) || args.percent < 0 || args.percent > 100)) {
-    process.stderr.write(`weight must be a number from 0 to 100 (got ${String(args.percent)})\n`);
+    // yargs turns a PERCENT that is not a number into NaN, so the message does not echo it.
+    const got = args.percent !== undefined && Number.isFinite(args.percent) ? ` (got ${args.percent})` : '';
+    process.stderr.write(`PERCENT must be a number from 0 to 100, decimals allowed${got}: for example \`cutover weight ${args.route} 25\`\n`);
     return EXIT_USER_ERROR;
   }
-  try {
+  return reportAdminErrors(async () => {
     const target = await resolveAdmin(args);
     const path = `/api/v1/routes/${encodeURIComponent(args.route)}/${args.action}`;
     const route = (args.action === 'weight'
@@ -19,11 +21,5 @@ export async function runSteer(args: SteerArgs): Promise<number> {
     const reason = route.rollout?.reason ? ` (${route.rollout.reason})` : '';
     process.stdout.write(`${route.name}: ${route.phase} at ${route.weight}%${reason}\n`);
     return EXIT_OK;
-  } catch (err) {
-    if (err instanceof AdminCallError) {
-      process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+  });
 }

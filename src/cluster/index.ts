@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { loadConfigFile } from '../config/load.js';
 import type { Logger } from '../log.js';
+import { describeListenError } from '../net.js';
 import { ClusterPrimary } from './primary.js';
 import { runWorker } from './worker.js';
 
@@ -10,9 +11,9 @@ import { runWorker } from './worker.js';
  * that does not load, so the single-process path reports the error as it always has);
  * otherwise runs this process as the cluster primary or as one of its workers.
  */
-export async function runClusterIfConfigured(configFile: string, log: Logger): Promise<boolean> {
+export async function runClusterIfConfigured(configFile: string, log: Logger, logLevelFromConfig = false): Promise<boolean> {
   if (cluster.isWorker && process.env.CUTOVER_WORKER === '1') {
-    await runWorker(configFile, log);
+    await runWorker(configFile, log, logLevelFromConfig);
     return true;
   }
   let workers: number | 'auto';
@@ -25,10 +26,9 @@ export async function runClusterIfConfigured(configFile: string, log: Logger): P
   if (count <= 1) return false;
   let primary: ClusterPrimary;
   try {
-    primary = await ClusterPrimary.start(configFile, log, count);
+    primary = await ClusterPrimary.start(configFile, log, count, logLevelFromConfig);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(`cannot start: ${e.message}${e.code === 'EADDRINUSE' || e.code === 'EACCES' ? `. Another process holds the port, or it needs privileges; change admin.listen in ${configFile}.` : ''}\n`);
+    process.stderr.write(`${describeListenError(err, configFile) ?? `cannot start: ${(err as Error).message}`}\n`);
     process.exit(1);
   }
   let signals = 0;

@@ -30,10 +30,10 @@ export class ClusterPrimary {
 
   private constructor(private readonly app: CutoverApp, private readonly log: Logger, private readonly count: number) {}
 
-  static async start(configFile: string, log: Logger, count: number): Promise<ClusterPrimary> {
+  static async start(configFile: string, log: Logger, count: number, logLevelFromConfig = false): Promise<ClusterPrimary> {
     let primary: ClusterPrimary | null = null;
     const app = await CutoverApp.start({
-      configFile, logger: log, role: 'primary',
+      configFile, logger: log, role: 'primary', logLevelFromConfig,
       metricsText: async () => primary!.metrics.text(await app.metrics.registry.getMetricsAsJSON(), app.metrics.registry.contentType),
     });
     primary = new ClusterPrimary(app, log, count);

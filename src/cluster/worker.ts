@@ -12,10 +12,10 @@ const PRIMARY_OWNED = /^cutover_(canary_weight|rollout_|config_reloads_total)/;
  * weights and reloads from the primary, and reports what it served every 250 ms.
  * It never writes the state file and runs no controller.
  */
-export async function runWorker(configFile: string, log: Logger): Promise<void> {
+export async function runWorker(configFile: string, log: Logger, logLevelFromConfig = false): Promise<void> {
   let app: CutoverApp;
   try {
-    app = await CutoverApp.start({ configFile, logger: log, role: 'worker', watch: false });
+    app = await CutoverApp.start({ configFile, logger: log, role: 'worker', watch: false, logLevelFromConfig });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     send({ cutover: 'listen-failed', code: e.code ?? 'ERROR', message: e.message });

@@ -4,6 +4,7 @@ import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
   DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_EJECTION, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
+  LOG_LEVELS,
 } from './defaults.js';
 
 // One schema yields both the runtime validator and the TypeScript type (z.output).
@@ -174,7 +175,7 @@ export const configSchema = z.strictObject({
   drainTimeout: duration.default(DEFAULT_DRAIN_TIMEOUT_MS),
   trustedProxies: z.array(cidr).default([]),
   log: z.strictObject({
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    level: z.enum(LOG_LEVELS).default('info'),
     access: z.boolean().default(false),
   }).default({ level: 'info', access: false }),
   limits: limits.default(() => limits.parse({})),

@@ -20,7 +20,7 @@ import { analysisPolicy, rolloutPolicy } from './policy.js';
 import { readStateFile, setAsideStateFile, writeStateFile, type StateFileRead } from './state-file.js';
 import { initialRolloutState, transition } from './transition.js';
 import { rolloutFields, type RolloutFields } from './view.js';
-import type { OperatorAction, Refusal, RolloutEffect, RolloutEvent, RolloutPolicy, RolloutState, TransitionRecord } from './types.js';
+import type { GatePurpose, OperatorAction, Refusal, RolloutEffect, RolloutEvent, RolloutPolicy, RolloutState, TransitionRecord } from './types.js';
 
 export const ROLLOUT_TICK_MS = 250;
 
@@ -79,7 +79,7 @@ export class RolloutController {
   static async create(deps: RolloutControllerDeps): Promise<RolloutController> {
     const saved = await readStateFile(deps.stateFile);
     if (saved.problem !== null) {
-      const aside = await setAsideStateFile(deps.stateFile, Date.now());
+      const aside = await setAsideStateFile(deps.stateFile, (deps.wallNow ?? Date.now)());
       deps.log.error({ stateFile: deps.stateFile, keptAs: aside }, `${saved.problem}. Rollouts start paused at 0% and stay there until \`cutover resume ROUTE\`${aside ? `; the old file was kept as ${aside}` : ''}`);
     }
     const controller = new RolloutController(deps, saved);
@@ -298,7 +298,7 @@ export class RolloutController {
     }
   }
 
-  private runGate(r: RouteRollout, purpose: 'start' | 'promote', run: number): void {
+  private runGate(r: RouteRollout, purpose: GatePurpose, run: number): void {
     r.gate?.abort();
     const ac = new AbortController();
     r.gate = ac;

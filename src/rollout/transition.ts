@@ -144,6 +144,13 @@ function needsRollout(s: RolloutState, p: RolloutPolicy): TransitionResult | nul
   return null;
 }
 
+const ALREADY_PROMOTED = 'already promoted; deploy a new canary revision to start another rollout';
+
+/** An operator action on a route in `stable` or `manual`, which has no rollout to act on. */
+function notInRollout(s: RolloutState, instead: string): TransitionResult {
+  return refuse(s, 'INVALID_PHASE', `the route is ${s.phase}, not in a rollout; ${instead}`);
+}
+
 // ---- events ---------------------------------------------------------------------------------
 
 function onConfig(s: RolloutState, at: number, p: RolloutPolicy): TransitionResult {
@@ -235,10 +242,10 @@ function onPromote(s: RolloutState, at: number, p: RolloutPolicy): TransitionRes
     case 'reverted':
       return promote(s, p, at, 'promoted by the operator (analysis and gates skipped)');
     case 'promoted':
-      return refuse(s, 'INVALID_PHASE', 'already promoted; deploy a new canary revision to start another rollout');
+      return refuse(s, 'INVALID_PHASE', ALREADY_PROMOTED);
     case 'stable':
     case 'manual':
-      return refuse(s, 'INVALID_PHASE', `the route is ${s.phase}, not in a rollout; reload the config with a canary to start one`);
+      return notInRollout(s, 'reload the config with a canary to start one');
     default:
       return assertNever(s.phase);
   }
@@ -256,7 +263,7 @@ function onAbort(s: RolloutState, at: number, p: RolloutPolicy): TransitionResul
       return refuse(s, 'INVALID_PHASE', 'already reverted: all traffic is on stable; `resume` restarts the rollout from the first step');
     case 'stable':
     case 'manual':
-      return refuse(s, 'INVALID_PHASE', `the route is ${s.phase}, not in a rollout; nothing to abort`);
+      return notInRollout(s, 'nothing to abort');
     default:
       return assertNever(s.phase);
   }
@@ -276,7 +283,7 @@ function onPause(s: RolloutState, at: number, p: RolloutPolicy): TransitionResul
       return refuse(s, 'INVALID_PHASE', 'reverted: all traffic is already on stable; `resume` restarts the rollout from the first step');
     case 'stable':
     case 'manual':
-      return refuse(s, 'INVALID_PHASE', `the route is ${s.phase}, not in a rollout; nothing to pause`);
+      return notInRollout(s, 'nothing to pause');
     default:
       return assertNever(s.phase);
   }
@@ -294,10 +301,10 @@ function onResume(s: RolloutState, at: number, p: RolloutPolicy): TransitionResu
     case 'progressing':
       return refuse(s, 'INVALID_PHASE', 'already progressing; `pause` holds it, `promote` or `abort` ends it');
     case 'promoted':
-      return refuse(s, 'INVALID_PHASE', 'already promoted; deploy a new canary revision to start another rollout');
+      return refuse(s, 'INVALID_PHASE', ALREADY_PROMOTED);
     case 'stable':
     case 'manual':
-      return refuse(s, 'INVALID_PHASE', `the route is ${s.phase}, not in a rollout; nothing to resume`);
+      return notInRollout(s, 'nothing to resume');
     default:
       return assertNever(s.phase);
   }

@@ -2,23 +2,14 @@
  * The rollout part of a route's JSON (admin API, SSE stats, `cutover status`, the dashboard).
  * The shape is a contract: see docs/admin-api.md.
  */
-import type { StepVerdict } from '../analysis/index.js';
+import type { StepVerdict, TestEvidence } from '../analysis/index.js';
 import type { RouteRollout } from './controller.js';
 import type { Live } from './live.js';
 
-export interface VerdictView {
-  outcome: StepVerdict['outcome'];
-  reason: string;
-  tests: { metric: string; label: string; revertLogE: number; advanceLogE: number; accepted: boolean; rejected: boolean; canaryEvents: number; stableEvents: number }[];
-  canary: { requests: number; failures: number };
-  stable: { requests: number; failures: number };
-  srmLogE: number;
-  elapsedMs: number;
-  /** ln(1/α_step): the mean revert e-value at which the step reverts. */
-  revertLogThreshold: number;
-  /** ln(1/β): the advance e-value at which a test is accepted. */
-  advanceLogThreshold: number;
-}
+/** The JSON of a step's verdict: what `StepVerdict` says, with each test cut to what readers use. */
+export type VerdictView = Pick<StepVerdict, 'outcome' | 'reason' | 'canary' | 'stable' | 'srmLogE' | 'elapsedMs' | 'revertLogThreshold' | 'advanceLogThreshold'> & {
+  tests: Pick<TestEvidence, 'metric' | 'label' | 'revertLogE' | 'advanceLogE' | 'accepted' | 'rejected' | 'canaryEvents' | 'stableEvents'>[];
+};
 
 export interface RolloutView {
   step: number;

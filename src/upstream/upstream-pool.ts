@@ -92,6 +92,12 @@ export class UpstreamPool {
     return { connected: s.connected, free: s.free, pending: s.pending, running: s.running };
   }
 
+  /** Open connections as the admin API and `cutover_upstream_connections` show them: busy (active) or idle. */
+  get connections(): { active: number; idle: number } {
+    const s = this.pool.stats;
+    return { active: s.connected - s.free, idle: s.free };
+  }
+
   /** A connected Client with nothing in flight, for a probe that must not open a connection; else null. */
   idleClient(): Client | null {
     for (const client of this.clients) {

@@ -65,8 +65,7 @@ export class WarmKeeper {
     const clients = pool.clients;
     if (clients.length < pool.warm) {
       // Too few Clients: only the Pool can add them, and only when all it has are busy.
-      const s = pool.pool.stats;
-      const pings = pool.warm - (s.connected - s.free);
+      const pings = pool.warm - pool.connections.active;
       for (let i = 0; i < pings; i++) all.push(probe(pool.pool, path, WARM_PING_TIMEOUT_MS));
     } else {
       for (let i = 0; i < pool.warm; i++) {

@@ -112,4 +112,25 @@ describe('cutover (built CLI)', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('routes: needs at least one route');
   });
+
+  // Regression: EADDRNOTAVAIL (an address that is not this host's) ended in an uncaught stack trace.
+  it('start: a listen address that is not this host\'s exits 1 with a message, not a stack trace', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'cutover.yaml');
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a host.
+    await writeFile(file, stringify({ ...testConfig([{ name: 'shop', stable: ['http://127.0.0.1:1'] }], {}, dir), listen: '192.0.2.1:0' }));
+    const { code, stderr } = await runCli(['start', '-c', file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`cannot listen: listen EADDRNOTAVAIL`);
+    expect(stderr).toContain(`change listen or admin.listen in ${file}`);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('start: an unknown --log-level is a user error (exit 1) that lists the levels', async () => {
+    const { code, stderr } = await runCli(['start', '--log-level', 'loud']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid values');
+    expect(stderr).toContain('"warn"');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { stringify } from 'yaml';
 import { CutoverApp } from '../../src/app.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import type { RandomSource } from '../../src/routing/traffic-split.js';
 import { PROBE_USER_AGENT } from '../../src/upstream/probe.js';
 
@@ -88,12 +88,18 @@ export interface TestCutover {
 }
 
 /** Starts a real cutover app on loopback with the given config; stopped when the test ends. */
-export async function startCutover(config: Record<string, unknown> | string, options: { random?: RandomSource; watch?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestCutover> {
+export async function startCutover(
+  config: Record<string, unknown> | string,
+  options: { random?: RandomSource; watch?: boolean; env?: NodeJS.ProcessEnv; logger?: Logger; logLevelFromConfig?: boolean } = {},
+): Promise<TestCutover> {
   const dir = await mkdtemp(join(tmpdir(), 'cutover-test-'));
   const configFile = join(dir, 'cutover.yaml');
   const toText = (c: Record<string, unknown> | string): string => (typeof c === 'string' ? c : stringify(c));
   await writeFile(configFile, toText(config));
-  const app = await CutoverApp.start({ configFile, logger: silentLogger(), random: options.random, watch: options.watch ?? false, defaultMetrics: false, env: { CUTOVER_TEST_DIR: dir, ...options.env } });
+  const app = await CutoverApp.start({
+    configFile, logger: options.logger ?? silentLogger(), logLevelFromConfig: options.logLevelFromConfig, random: options.random, watch: options.watch ?? false,
+    defaultMetrics: false, env: { CUTOVER_TEST_DIR: dir, ...options.env },
+  });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;

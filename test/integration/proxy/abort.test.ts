@@ -3,22 +3,10 @@ import { request as httpRequest, type IncomingMessage, type Server, type ServerR
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startCutover, startUpstream, testConfig, type TestCutover } from '../../helpers/servers.js';
+import { connectionsOf, until } from '../../helpers/wait.js';
 
 // warm: 0, so the baseline is "no connection at all" and any socket left open shows.
 const NO_WARM = { upstream: { warm: 0 } };
-
-function connectionsOf(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
-}
-
-/** Polls until the condition holds; for states no event announces (pool stats). Bounded by a deadline. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** An upstream that hands each request on /hold to the test and answers everything else at once. */
 async function holdingUpstream() {

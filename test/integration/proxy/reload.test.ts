@@ -1,23 +1,11 @@
 import { rename, writeFile } from 'node:fs/promises';
-import type { Server, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { stringify } from 'yaml';
 import { startCutover, startUpstream, testConfig, type TestCutover } from '../../helpers/servers.js';
-
-/** Polls a condition until it holds or the deadline passes (for events that have no emitter, like a file watch). */
-async function until(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function connectionsOf(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
-}
+import { connectionsOf, until } from '../../helpers/wait.js';
 
 /** The weight the data plane draws with right now. */
 function servingWeight(cut: TestCutover): number | undefined {

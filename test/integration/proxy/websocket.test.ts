@@ -3,20 +3,9 @@ import type { Server } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { startCutover, startUpstream, testConfig, type TestCutover } from '../../helpers/servers.js';
+import { connectionsOf, until } from '../../helpers/wait.js';
 
 const NO_WARM = { upstream: { warm: 0 } };
-
-function connectionsOf(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** An HTTP upstream with a ws echo server on it that prefixes each message with its name. */
 async function wsUpstream(name: string) {

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCutover, startUpstream, testConfig } from '../../helpers/servers.js';
-import { freePort, metric, send, tallyAnalysis, until } from './support.js';
+import { until } from '../../helpers/wait.js';
+import { freePort, metric, send, tallyAnalysis } from './support.js';
 
 interface EndpointJson { origin: string; healthy: boolean; ejected: boolean; ejectedForMs: number }
 async function canaryEndpoints(adminUrl: string): Promise<EndpointJson[]> {

@@ -5,15 +5,6 @@ import { TrafficWindow } from '../../../src/analysis/window.js';
 import type { RouteState } from '../../../src/routing/route-state.js';
 import type { TestCutover } from '../../helpers/servers.js';
 
-/** Polls a condition until it holds or the deadline passes; for states no event announces (pool stats, timers). */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, deadlineMs = 8_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The value of one Prometheus series, NaN when absent. */
 export async function metric(cut: TestCutover, series: string): Promise<number> {
   const text = await (await request(cut.adminUrl + '/metrics')).body.text();

@@ -1,11 +1,7 @@
-import type { Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { startCutover, startUpstream, testConfig } from '../../helpers/servers.js';
-import { metric, send, totalConnects, until } from './support.js';
-
-function connectionsOf(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
-}
+import { connectionsOf, until } from '../../helpers/wait.js';
+import { metric, send, totalConnects } from './support.js';
 
 describe('warm pools', () => {
   it('holds `warm` connections to the canary at weight 0, open before its first request', async () => {

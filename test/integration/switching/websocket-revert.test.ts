@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { StickyCookie } from '../../../src/routing/sticky.js';
 import { startCutover, testConfig } from '../../helpers/servers.js';
-import { until } from './support.js';
+import { until } from '../../helpers/wait.js';
 
 /** A WebSocket echo server that prefixes its name, on 127.0.0.1:0. */
 async function echoServer(name: string): Promise<string> {

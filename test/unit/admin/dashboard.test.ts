@@ -4,11 +4,11 @@ import { renderDashboardPage } from '../../../src/admin/dashboard-html.js';
 import type { ApiRoute } from '../../../src/admin/dashboard-model.js';
 import { startCutover, startUpstream, testConfig } from '../../helpers/servers.js';
 
-const version = { endpoints: [{ origin: 'http://127.0.0.1:1', healthy: true, ejected: false, connections: { active: 0, idle: 1 } }], requests: 1234, failures: 5, errorRate: 5 / 1234 };
+const version = { endpoints: [{ origin: 'http://127.0.0.1:1', healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 0, idle: 1 } }], requests: 1234, failures: 5, errorRate: 5 / 1234 };
 const hostile: ApiRoute = {
   name: 'shop', phase: 'reverted', weight: 0, match: { pathPrefix: '/' }, revision: '<img src=x>', stable: version, canary: version,
   rollout: {
-    step: 1, steps: [5, 50, 100], stepStartedAt: '2026-01-01T00:00:00.000Z', reason: 'x',
+    step: 1, steps: [5, 50, 100], stepStartedAt: '2026-01-01T00:00:00.000Z', revision: null, reason: 'x',
     verdict: {
       outcome: 'fail', reason: 'canary error rate 4% vs stable 0% </script><script>alert(1)</script>', srmLogE: 0, elapsedMs: 3000,
       canary: { requests: 50, failures: 2 }, stable: { requests: 900, failures: 0 }, revertLogThreshold: Math.log(300), advanceLogThreshold: Math.log(20),

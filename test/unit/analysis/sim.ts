@@ -8,17 +8,8 @@ import { StepAnalysis } from '../../../src/analysis/step.js';
 import type { AnalysisPolicy } from '../../../src/analysis/policy.js';
 import type { StepVerdict } from '../../../src/analysis/verdict.js';
 import { TrafficWindow, type VersionCounts } from '../../../src/analysis/window.js';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { DEFAULT_ROLLOUT } from '../../../src/config/defaults.js';
+import { seededRandom } from '../../../src/routing/traffic-split.js';
 
 export function normal(rand: () => number): number {
   const u = 1 - rand();
@@ -130,7 +121,7 @@ export interface RunResult {
  * false a run goes on past a pass, which checks "never crosses" rather than "not before passing".
  */
 export function runStep(seed: number, weightPercent: number, policy: AnalysisPolicy, scenario: Scenario, horizonS: number, stopAtPass = true): RunResult {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const baseline = new StableBaseline();
   const warm = new TrafficWindow();
   for (let t = -60; t <= 0; t++) {
@@ -168,16 +159,9 @@ export function pointMassBuckets(parts: readonly (readonly [share: number, ms: n
   return probs;
 }
 
-export const DEFAULT_POLICY: AnalysisPolicy = {
-  minStepDurationMs: 30_000,
-  maxStepDurationMs: 600_000,
-  minSamples: 200,
-  errorTolerance: 0.005,
-  latencyQuantile: 0.99,
-  latencyTolerance: 0.2,
-  falseRollbackRate: 0.01,
-  analysedSteps: 5,
-};
+const { steps: _steps, ...ROLLOUT_ANALYSIS_DEFAULTS } = DEFAULT_ROLLOUT;
+/** The config's rollout defaults as the analysis sees them, for the default five analysed steps. */
+export const DEFAULT_POLICY: AnalysisPolicy = { ...ROLLOUT_ANALYSIS_DEFAULTS, analysedSteps: 5 };
 
 export function healthy(ratePerS: number, failureRate = 0.001): Scenario {
   const m: VersionModel = { failureRate, latency: STABLE_LATENCY };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AnalysisError } from '../../../src/analysis/errors.js';
 import { lnBeta } from '../../../src/analysis/special.js';
 import { srmLogE } from '../../../src/analysis/srm.js';
-import { binomial, mulberry32 } from './sim.js';
+import { seededRandom } from '../../../src/routing/traffic-split.js';
+import { binomial } from './sim.js';
 
 describe('srmLogE (sample-ratio mismatch)', () => {
   it('is the beta-binomial formula of ANALYSIS.md', () => {
@@ -25,7 +26,7 @@ describe('srmLogE (sample-ratio mismatch)', () => {
   });
 
   it('crosses 1/α on a healthy split in at most α of runs, however often it is checked', () => {
-    const rand = mulberry32(7);
+    const rand = seededRandom(7);
     const alpha = 0.05;
     let crossed = 0;
     const runs = 400;

@@ -9,7 +9,8 @@ import { BET_GRID_SIZE, BettingEProcess, revertPayoffs, advancePayoffs } from '.
 import { latencyBucket } from '../../../src/analysis/histogram.js';
 import { StepAnalysis } from '../../../src/analysis/step.js';
 import { TrafficWindow } from '../../../src/analysis/window.js';
-import { DEFAULT_POLICY, mulberry32 } from './sim.js';
+import { seededRandom } from '../../../src/routing/traffic-split.js';
+import { DEFAULT_POLICY } from './sim.js';
 
 interface Req {
   canary: boolean;
@@ -29,7 +30,7 @@ function logMean(xs: number[]): number {
 
 describe('step e-values equal the per-request product', () => {
   it('for the error rate and for a latency quantile with thresholds moving every second', () => {
-    const rand = mulberry32(99);
+    const rand = seededRandom(99);
     const weight = 0.2;
     const policy = { ...DEFAULT_POLICY, latencyQuantile: 0.95 };
     const step = StepAnalysis.start(weight * 100, 0, policy);

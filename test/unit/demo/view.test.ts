@@ -10,13 +10,13 @@ const client: ClientStats = {
 };
 
 function route(overrides: Partial<ApiRoute> = {}): ApiRoute {
-  const version = (requests: number, failures: number) => ({ endpoints: [{ origin: 'http://127.0.0.1:1', healthy: true, ejected: false, connections: { active: 1, idle: 3 } }], requests, failures, errorRate: failures / requests });
+  const version = (requests: number, failures: number) => ({ endpoints: [{ origin: 'http://127.0.0.1:1', healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 1, idle: 3 } }], requests, failures, errorRate: failures / requests });
   return {
     name: 'demo', phase: 'progressing', weight: 25, match: { pathPrefix: '/' }, revision: 'v2',
     stable: version(1000, 0), canary: version(190, 3),
     rollout: {
       step: 1, steps: [10, 25, 50, 100], stepStartedAt: '2026-01-01T00:00:10.000Z', revision: 'v2', reason: 'step 1/4 passed',
-      verdict: { outcome: 'pending', reason: 'waiting: 40 of 100 canary requests', tests: [], canary: { requests: 40, failures: 0 }, stable: { requests: 120, failures: 0 }, srmLogE: 0, elapsedMs: 2000 },
+      verdict: { outcome: 'pending', reason: 'waiting: 40 of 100 canary requests', tests: [], canary: { requests: 40, failures: 0 }, stable: { requests: 120, failures: 0 }, srmLogE: 0, elapsedMs: 2000, revertLogThreshold: Math.log(500), advanceLogThreshold: Math.log(20) },
     },
     history: [
       { at: '2026-01-01T00:00:00.000Z', from: 'stable', to: 'progressing', weight: 10, step: 0, reason: 'gates passed' },
