@@ -262,12 +262,16 @@ export class CutoverApp {
     }
   }
 
+  /** Extra reasons not to be ready, from parts the app does not own (e.g. the cluster primary's workers). */
+  readonly readinessChecks: (() => string[])[] = [];
+
   readiness(): Readiness {
     const reasons: string[] = [];
     if (!this.listening) reasons.push('the data plane is not listening yet');
     if (this.ctx.draining) reasons.push('draining for shutdown');
     const routes = routesReadiness(this.proxy.routeTable.routes, this.ctx.now());
     reasons.push(...routes.reasons);
+    for (const check of this.readinessChecks) reasons.push(...check());
     return { ready: reasons.length === 0, reasons, notes: routes.notes };
   }
 

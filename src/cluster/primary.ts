@@ -28,7 +28,12 @@ export class ClusterPrimary {
   private announced = false;
   private poll: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly app: CutoverApp, private readonly log: Logger, private readonly count: number) {}
+  /** Workers that reported listening and have not exited: /readyz is false while there is none. */
+  private readonly serving = new Set<number>();
+
+  private constructor(private readonly app: CutoverApp, private readonly log: Logger, private readonly count: number) {
+    app.readinessChecks.push(() => (this.serving.size === 0 ? ['no data-plane worker is serving (a replacement is starting)'] : []));
+  }
 
   static async start(configFile: string, log: Logger, count: number, logLevelFromConfig = false): Promise<ClusterPrimary> {
     let primary: ClusterPrimary | null = null;
@@ -70,6 +75,7 @@ export class ClusterPrimary {
   private onMessage(worker: Worker, m: WorkerMessage): void {
     switch (m.cutover) {
       case 'listening':
+        this.serving.add(worker.id);
         this.log.info({ worker: worker.id, pid: worker.process.pid }, 'worker serving');
         this.send(worker, { cutover: 'state', routes: this.routeStates() });
         if (!this.announced) {
@@ -110,6 +116,7 @@ export class ClusterPrimary {
   private async onExit(worker: Worker, code: number | null, signal: string | null): Promise<void> {
     const started = this.startedAt.get(worker.id) ?? 0;
     this.startedAt.delete(worker.id);
+    this.serving.delete(worker.id);
     await this.metrics.retire(worker.id);
     if (this.stopping) return;
     const young = Date.now() - started < STABLE_UPTIME_MS;

@@ -27,6 +27,8 @@ describe('workers: 2', () => {
     await cli.waitFor(() => cli.count('worker serving') >= 2, 'both workers');
     const pids = cli.lines.filter((l) => l.msg === 'worker serving').map((l) => l.pid as number);
     expect(new Set(pids).size).toBe(2);
+    // The primary is ready only while a worker serves.
+    expect(await getText(`${admin}/readyz`)).toBe('ready\n');
 
     // Fresh connections alternate between the workers, so both serve these.
     for (let i = 0; i < 20; i++) expect(await getFresh(`${data}/a`)).toEqual({ status: 200, body: 'v1' });
