@@ -1,4 +1,5 @@
 import type { Counter } from 'prom-client';
+import type { PendingSeries } from './pending.js';
 import type { CutoverMetrics, UpstreamFailureKind, VersionName } from './registry.js';
 import type { RouteState } from '../routing/route-state.js';
 
@@ -7,11 +8,13 @@ const FAILURE_KINDS: readonly UpstreamFailureKind[] = ['connect', 'timeout', 're
 /**
  * Records one (route, version)'s requests into Prometheus and into the route's
  * analysis window. Label children are resolved here, when the route table is
- * built, so the hot path is a few increments and no string work.
+ * built; requests and durations are counted in the series' plain arrays and
+ * folded into prom-client at scrape time (pending.ts), so the hot path is a few
+ * increments and no string work.
  */
 export class VersionRecorder {
-  private readonly byCode: (Counter.Internal | undefined)[] = new Array<Counter.Internal | undefined>(600);
   private readonly duration;
+  private readonly pending: PendingSeries;
   private readonly failureKinds: Record<UpstreamFailureKind, Counter.Internal>;
   readonly connects: Counter.Internal;
   /**
@@ -26,24 +29,22 @@ export class VersionRecorder {
 
   constructor(private readonly metrics: CutoverMetrics, readonly route: string, readonly version: VersionName, private readonly state: RouteState) {
     this.totals = state.totals[version];
+    this.pending = metrics.series(route, version);
     this.duration = metrics.duration.labels(route, version);
     this.failureKinds = Object.fromEntries(FAILURE_KINDS.map((k) => [k, metrics.upstreamErrors.labels(route, version, k)])) as Record<UpstreamFailureKind, Counter.Internal>;
     this.connects = metrics.upstreamConnects.labels(route, version);
     // Expose the series at zero from the start, so rate() works before the first error.
     // labels() alone creates nothing in prom-client: only inc() does.
-    this.codeChild(200).inc(0);
+    this.metrics.requests.inc({ route, version, code: '200' }, 0);
+    this.pending.markCode(200);
     for (const kind of FAILURE_KINDS) this.failureKinds[kind].inc(0);
     this.connects.inc(0);
   }
 
-  private codeChild(code: number): Counter.Internal {
-    const idx = code >= 100 && code < 600 ? code : 0;
-    let child = this.byCode[idx];
-    if (!child) {
-      child = this.metrics.requests.labels(this.route, this.version, String(code));
-      this.byCode[idx] = child;
-    }
-    return child;
+  /** A code's first request (which creates its series, in first-seen order, as before) or an out-of-range code. */
+  private countDirectly(code: number): void {
+    this.metrics.requests.inc({ route: this.route, version: this.version, code: String(code) });
+    if (code >= 100 && code < 600) this.pending.markCode(code);
   }
 
   /**
@@ -52,10 +53,18 @@ export class VersionRecorder {
    * experiment (forced by the override header, client aborts, retries).
    */
   record(code: number, durationMs: number, failed: boolean, analysed: boolean): void {
-    this.codeChild(code).inc();
+    const pending = this.pending;
+    if (code >= 100 && code < 600 && pending.codeExists[code] === 1) pending.codes[code]! += 1;
+    else this.countDirectly(code);
     this.totals.requests++;
     if (failed) this.totals.failures++;
-    this.duration.observe(durationMs / 1000);
+    const seconds = durationMs / 1000;
+    // The first observation creates the histogram series; a non-finite one must throw as prom-client's does.
+    if (pending.observed && Number.isFinite(seconds)) pending.observe(seconds);
+    else {
+      this.duration.observe(seconds);
+      pending.observed = true;
+    }
     if (analysed) this.state.window[this.version].record(failed, durationMs);
   }
 

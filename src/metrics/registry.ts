@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PendingSeries, foldCounts, foldDurations } from './pending.js';
 
 export type VersionName = 'stable' | 'canary';
 export type UpstreamFailureKind = 'connect' | 'timeout' | 'reset' | 'protocol';
@@ -27,11 +28,20 @@ export class CutoverMetrics {
   readonly upstreamConnects: Counter<'route' | 'version'>;
   readonly configReloads: Counter<'result'>;
   private sources: GaugeSources | null = null;
+  /** Per (route, version): requests and durations not yet folded into the two metrics above (pending.ts). */
+  private readonly pending = new Map<string, PendingSeries>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'cutover_requests_total', help: 'Requests answered, by route, version and status code', labelNames: ['route', 'version', 'code'], registers });
-    this.duration = new Histogram({ name: 'cutover_request_duration_seconds', help: 'Time from request received to response finished', labelNames: ['route', 'version'], buckets: DURATION_BUCKETS_S, registers });
+    const pending = this.pending;
+    this.requests = new Counter({
+      name: 'cutover_requests_total', help: 'Requests answered, by route, version and status code', labelNames: ['route', 'version', 'code'], registers,
+      collect() { foldCounts(this, pending.values()); },
+    });
+    this.duration = new Histogram({
+      name: 'cutover_request_duration_seconds', help: 'Time from request received to response finished', labelNames: ['route', 'version'], buckets: DURATION_BUCKETS_S, registers,
+      collect() { foldDurations(this, pending.values()); },
+    });
     this.upstreamErrors = new Counter({ name: 'cutover_upstream_errors_total', help: 'Upstream failures by kind (connect, timeout, reset, protocol)', labelNames: ['route', 'version', 'kind'], registers });
     this.retries = new Counter({ name: 'cutover_retries_total', help: 'Requests retried on stable after a failed canary attempt', labelNames: ['route', 'reason'], registers });
     this.upstreamConnects = new Counter({ name: 'cutover_upstream_connects_total', help: 'New upstream connections opened', labelNames: ['route', 'version'], registers });
@@ -57,6 +67,17 @@ export class CutoverMetrics {
     this.configReloads.inc({ result: 'success' }, 0);
     this.configReloads.inc({ result: 'failure' }, 0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The hot-path accumulator of one (route, version), shared by every recorder of it across reloads. */
+  series(route: string, version: VersionName): PendingSeries {
+    const key = `${route}\u0000${version}`;
+    let s = this.pending.get(key);
+    if (s === undefined) {
+      s = new PendingSeries(route, version, DURATION_BUCKETS_S);
+      this.pending.set(key, s);
+    }
+    return s;
   }
 
   setGaugeSources(sources: GaugeSources): void {

@@ -16,9 +16,11 @@ export interface ChosenTarget {
 /**
  * Picks the version and the endpoint. A canary with no healthy endpoint hands
  * its share to stable, and the analysis counts the attempt as a canary failure;
- * stable with none means 503 (null).
+ * stable with none means 503 (null). `now` is the request's arrival time: the
+ * endpoint health it is compared with changes on a scale of seconds, not the
+ * microseconds since, so the clock is not read again.
  */
-export function chooseVersion(route: Route, facts: RequestHeaderFacts, peer: string, req: IncomingMessage, res: ServerResponse, ctx: ProxyContext): ChosenTarget | null {
+export function chooseVersion(route: Route, facts: RequestHeaderFacts, peer: string, req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, now: number): ChosenTarget | null {
   let bucket = -1;
   const sticky = route.config.sticky;
   if (sticky !== undefined && route.canary !== null) {
@@ -31,7 +33,6 @@ export function chooseVersion(route: Route, facts: RequestHeaderFacts, peer: str
     }
   }
   const decision = decideVersion(route, facts.overrideValue, overrideAllowed(route, peer), ctx.random, bucket);
-  const now = ctx.now();
   if (decision.version === 'canary' && route.canary !== null) {
     const pool = route.canary.endpoints.pick(now);
     if (pool !== null) return { target: route.canary, pool, analysed: decision.analysed };

@@ -2,6 +2,11 @@
 
 // RFC 9110 §7.6.1: hop-by-hop fields, plus the de-facto ones, are never forwarded.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP_LENGTH = (() => {
+  const t = new Uint8Array(32);
+  for (const name of HOP_BY_HOP) t[name.length] = 1;
+  return t;
+})();
 
 export type UnderscorePolicy = 'drop' | 'reject' | 'allow';
 
@@ -125,10 +130,14 @@ export function downstreamResponseHeaders(raw: readonly Buffer[] | readonly stri
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') connection = raw[i + 1]!.toString('latin1');
-      continue;
+    // Most response fields (Date, Content-Type, Content-Length, ...) are not as long as any
+    // hop-by-hop name: skip the lower-casing and the set lookup for them.
+    if (HOP_BY_HOP_LENGTH[name.length] === 1) {
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') connection = raw[i + 1]!.toString('latin1');
+        continue;
+      }
     }
     out.push(name, raw[i + 1]!.toString('latin1'));
   }

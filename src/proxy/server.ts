@@ -71,7 +71,7 @@ export class ProxyServer {
       return writePlain(res, 413);
     }
 
-    const choice = chooseVersion(route, facts, peer, req, res, ctx);
+    const choice = chooseVersion(route, facts, peer, req, res, ctx, startedAt);
     if (choice === null) return writePlain(res, 503);
     const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, facts.headers, facts.hasBody, choice.analysed, startedAt);
     if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);

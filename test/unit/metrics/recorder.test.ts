@@ -83,4 +83,53 @@ describe('VersionRecorder', () => {
     recorder.record(999, 1, true, false);
     expect(await scrape(metrics)).toContain('code="999"} 1');
   });
+
+  it('exposes exactly what per-request prom-client calls would, scrape after scrape (counts are folded in at scrape time)', async () => {
+    // Durations of k/1024 s keep every sum exact, so the two texts can be compared byte for byte.
+    const requests: [string, 'stable' | 'canary', number, number][] = [
+      ['shop', 'canary', 200, 3], ['shop', 'stable', 503, 40], ['shop', 'canary', 404, 1], ['shop', 'stable', 200, 2_000_000],
+      ['shop', 'canary', 200, 100], ['cart', 'stable', 200, 7], ['shop', 'stable', 503, 1], ['shop', 'canary', 599, 50_000], ['shop', 'canary', 999, 1],
+    ];
+    const folded = new CutoverMetrics({ defaultMetrics: false });
+    const direct = new CutoverMetrics({ defaultMetrics: false });
+    const states = new Map<string, RouteState>();
+    const recorders = new Map<string, VersionRecorder>();
+    const recorderOf = (route: string, version: 'stable' | 'canary'): VersionRecorder => {
+      const key = `${route}/${version}`;
+      let r = recorders.get(key);
+      if (!r) {
+        if (!states.has(route)) states.set(route, new RouteState(route, 10));
+        r = new VersionRecorder(folded, route, version, states.get(route)!);
+        recorders.set(key, r);
+        direct.requests.labels(route, version, '200').inc(0);
+      }
+      return r;
+    };
+    const play = (slice: typeof requests): void => {
+      for (const [route, version, code, k] of slice) {
+        recorderOf(route, version).record(code, (k * 1000) / 1024, code >= 500, true);
+        direct.requests.labels(route, version, String(code)).inc();
+        direct.duration.labels(route, version).observe(k / 1024);
+      }
+    };
+    const text = async (m: CutoverMetrics): Promise<string> => (await m.registry.metrics()).split('\n').filter((l) => /cutover_(requests_total|request_duration)/.test(l)).join('\n');
+    play(requests.slice(0, 4));
+    expect(await text(folded)).toBe(await text(direct));
+    play(requests.slice(4));
+    play(requests);
+    expect(await text(folded)).toBe(await text(direct));
+    // What a worker sends the primary: metric.get() folds too.
+    expect(await folded.duration.get()).toEqual(await direct.duration.get());
+    expect(await folded.requests.get()).toEqual(await direct.requests.get());
+    // A reset histogram (or counter) is recreated on the next fold rather than losing the counts.
+    folded.duration.reset();
+    direct.duration.reset();
+    folded.requests.reset();
+    direct.requests.reset();
+    play(requests.slice(0, 2));
+    const f = await text(folded);
+    expect(f).toContain('cutover_request_duration_seconds_count{route="shop",version="stable"} 1');
+    expect(f).toContain('cutover_requests_total{route="shop",version="stable",code="503"} 1');
+  });
 });
+
