@@ -1,7 +1,7 @@
 import { CutoverApp } from '../app.js';
 import { ConfigError, ConfigReadError } from '../config/errors.js';
 import { runClusterIfConfigured } from '../cluster/index.js';
-import { createLogger } from '../log.js';
+import { createLogger, exitAfterFlush } from '../log.js';
 import { describeListenError } from '../net.js';
 import { EXIT_USER_ERROR } from './exit-codes.js';
 
@@ -18,12 +18,9 @@ export async function runStart(args: { config: string; pretty?: boolean; logLeve
   let app: CutoverApp | null = null;
   let stopping = false;
   const shutdown = (running: CutoverApp): void => {
-    running.stop().then(() => {
-      log.flush?.();
-      process.exit(0);
-    }, (err: unknown) => {
+    running.stop().then(() => exitAfterFlush(log, 0), (err: unknown) => {
       log.error({ err }, 'shutdown failed');
-      process.exit(1);
+      exitAfterFlush(log, 1);
     });
   };
   const stop = (signal: string): void => {

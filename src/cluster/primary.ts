@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CutoverApp } from '../app.js';
 import { TrafficWindow } from '../analysis/window.js';
-import type { Logger } from '../log.js';
+import { exitAfterFlush, type Logger } from '../log.js';
 import { ClusterMetrics } from './metrics-merge.js';
 import { STATE_POLL_INTERVAL_MS, STATE_RESYNC_INTERVAL_MS, isWorkerMessage, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
 
@@ -159,7 +159,7 @@ export class ClusterPrimary {
   }
 
   /** SIGTERM: every worker drains (bounded by drainTimeout), then the admin API and the primary stop. */
-  async stop(exitCode = 0): Promise<never> {
+  async stop(exitCode = 0): Promise<void> {
     if (!this.stopping) {
       this.stopping = true;
       clearInterval(this.poll);
@@ -173,7 +173,6 @@ export class ClusterPrimary {
       for (const w of workers) if (!w.isDead()) w.process.kill('SIGKILL');
       await this.app.stop();
     }
-    this.log.flush?.();
-    process.exit(exitCode);
+    exitAfterFlush(this.log, exitCode);
   }
 }

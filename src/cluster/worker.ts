@@ -1,6 +1,6 @@
 import { CutoverApp } from '../app.js';
 import type { SerializedTrafficWindow } from '../analysis/window-codec.js';
-import type { Logger } from '../log.js';
+import { exitAfterFlush, type Logger } from '../log.js';
 import type { VersionRecorder } from '../metrics/recorder.js';
 import { PROCESS_METRICS_EVERY, REPORT_INTERVAL_MS, isPrimaryMessage, type CountDelta, type MetricSnapshot, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
 
@@ -33,7 +33,7 @@ export async function runWorker(configFile: string, log: Logger, logLevelFromCon
     // The last requests' window and counts, so a drained worker loses nothing from the analysis.
     const last = await reporter.report().catch(() => null);
     if (last && process.connected) await new Promise<void>((resolve) => process.send!(last, undefined, undefined, () => resolve()));
-    process.exit(0);
+    exitAfterFlush(log, 0);
   };
   process.on('message', (m: unknown) => {
     if (!isPrimaryMessage(m)) return;

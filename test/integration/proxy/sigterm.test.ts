@@ -49,11 +49,12 @@ describe('SIGTERM', () => {
 
     cli.child.kill('SIGTERM');
     await cli.logLine((e) => e.msg === 'draining');
-    // New connections are refused while draining.
+    // New connections are not served while draining: refused once the listener is closed, or reset when
+    // the kernel had queued the connection in the backlog in the instant before it closed.
     const refused = httpRequest(dataUrl + '/fast');
     refused.end();
     const [err] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
-    expect(err.code).toBe('ECONNREFUSED');
+    expect(['ECONNREFUSED', 'ECONNRESET']).toContain(err.code);
 
     held.end('finished after SIGTERM');
     const [res] = await response;
