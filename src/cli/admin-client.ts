@@ -75,7 +75,9 @@ export async function callAdmin(target: AdminTarget, method: 'GET' | 'POST' | 'P
   if (res.statusCode >= 400) {
     const error = (data as { error?: { code?: string; message?: string } }).error;
     const hint = res.statusCode === 401 ? ' Pass --token or set CUTOVER_ADMIN_TOKEN.' : '';
-    throw new AdminCallError(EXIT_USER_ERROR, error?.code ?? `HTTP_${res.statusCode}`, `${error?.message ?? `admin API answered ${res.statusCode}`}${hint}`);
+    // The API's own hint names an HTTP call; on the command line the equivalent is `cutover status`.
+    const message = (error?.message ?? `admin API answered ${res.statusCode}`).replace('GET /api/v1/routes lists them', '`cutover status` lists them');
+    throw new AdminCallError(EXIT_USER_ERROR, error?.code ?? `HTTP_${res.statusCode}`, `${message}${hint}`);
   }
   return data;
 }

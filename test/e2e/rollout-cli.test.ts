@@ -56,7 +56,7 @@ describe('rollout commands (built CLI)', () => {
     expect(again.stderr).toMatch(/already reverted/);
     const unknown = await runCli(['weight', 'nope', '5', '--admin', cut.adminUrl, '--token', TOKEN], opts);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/no route named "nope"/);
+    expect(unknown.stderr).toMatch(/no route named "nope"; `cutover status` lists them/);
   });
 
   it('exits 2 naming the URL when the admin API cannot be reached', async () => {
