@@ -30,6 +30,8 @@ export function classifyFailure(err: unknown, clientGone: boolean): ClassifiedFa
   if (c.startsWith('HPE_') || PROTOCOL.has(c) || (err as { name?: unknown } | null)?.name === 'HTTPParserError') return { side: 'upstream', kind: 'protocol', status: 502, beforeSend: false };
   // A chunked request body grew past limits.maxBodySize (body-limit.ts): the client's doing.
   if (c === 'CUTOVER_BODY_TOO_LARGE') return { side: 'downstream', kind: null, status: 413, beforeSend: false };
+  // A Content-Length body read off the socket of a refused upgrade was too slow (upgrade-fallback.ts).
+  if (c === 'ERR_HTTP_REQUEST_TIMEOUT') return { side: 'downstream', kind: null, status: 408, beforeSend: false };
   if (c === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || c === 'UND_ERR_ABORTED' || c === 'ERR_STREAM_PREMATURE_CLOSE') {
     // The client's body ended early or the client went away: not the upstream's fault.
     return { side: 'downstream', kind: null, status: 0, beforeSend: false };

@@ -9,7 +9,8 @@ import { upstreamRequestHeaders } from './headers.js';
 import { BodyLimiter } from './body-limit.js';
 import { clientErrorStatus, rawAnswer, refuseConnect, responseStarted } from './client-errors.js';
 import { guardRequest, type Rejection } from './request-guard.js';
-import type { WebSocketTunnels } from './websocket.js';
+import { detachedResponse, SocketBody, withoutHttp2Settings } from './upgrade-fallback.js';
+import { isWebSocketUpgrade, type WebSocketTunnels } from './websocket.js';
 
 /**
  * The downstream HTTP/1.1 server. Node's own parser (llhttp) stays in charge of
@@ -19,6 +20,8 @@ import type { WebSocketTunnels } from './websocket.js';
 export class ProxyServer {
   readonly server: Server;
   private table: RouteTable;
+  /** Sockets of refused upgrades being answered as plain HTTP (upgrade-fallback.ts); Node no longer tracks them. */
+  private readonly detached = new Set<Socket>();
 
   constructor(private readonly ctx: ProxyContext, table: RouteTable, private readonly tunnels: WebSocketTunnels) {
     this.table = table;
@@ -50,6 +53,15 @@ export class ProxyServer {
   }
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.serve(req, res, null);
+  };
+
+  /**
+   * One request, from the guard to the upstream. `upgradeHead` is set for a request that came
+   * through the upgrade listener and is served as plain HTTP (onUpgrade): its body, if any,
+   * is read off the raw socket, starting with these bytes.
+   */
+  private serve(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
     const ctx = this.ctx;
     const startedAt = ctx.now();
     const table = this.table;
@@ -58,6 +70,8 @@ export class ProxyServer {
     if (raw.length > ctx.limits.maxHeaders * 2) return refuse(res, TOO_MANY_HEADERS);
     const verdict = guardRequest(req, ctx.limits);
     if (typeof verdict !== 'string') return refuse(res, verdict);
+    // Node's parser stopped at the end of the header section: a chunked body would have to be parsed here.
+    if (upgradeHead !== null && verdict === 'chunked') return refuse(res, CHUNKED_UPGRADE);
     const url = req.url ?? '/';
     const route = table.match(hostOf(raw), url);
     if (route === null) return writePlain(res, 404);
@@ -70,18 +84,46 @@ export class ProxyServer {
       res.shouldKeepAlive = false;
       return writePlain(res, 413);
     }
+    const headers = upgradeHead === null ? facts.headers : withoutHttp2Settings(facts.headers);
 
     const choice = chooseVersion(route, facts, peer, req, res, ctx, startedAt);
     if (choice === null) return writePlain(res, 503);
-    const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, facts.headers, facts.hasBody, choice.analysed, startedAt);
+    const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, headers, facts.hasBody, choice.analysed, startedAt);
     if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);
+    else if (upgradeHead !== null && facts.hasBody) exchange.requestBody = this.upgradeBody(req, res, upgradeHead);
     exchange.start();
+  }
+
+  /** Connection: upgrade with a WebSocket handshake is tunnelled (websocket.ts); any other upgrade is served as plain HTTP, then closed. */
+  private readonly onUpgrade = (req: IncomingMessage, duplex: Duplex, head: Buffer): void => {
+    const socket = duplex as Socket;
+    if (isWebSocketUpgrade(req)) {
+      // The same request checks as any request (duplicate Host, absolute-form mismatch, limits):
+      // a handshake must not be routed by a Host the guard would refuse.
+      const raw = req.rawHeaders;
+      let verdict = raw.length > this.ctx.limits.maxHeaders * 2 ? TOO_MANY_HEADERS : guardRequest(req, this.ctx.limits);
+      // A handshake has no body; chunked bytes after it would ride into the tunnel unframed.
+      if (verdict === 'chunked') verdict = CHUNKED_UPGRADE;
+      if (typeof verdict !== 'string') {
+        socket.on('error', noop);
+        socket.end(rawAnswer(verdict.status, verdict.message));
+        return;
+      }
+      const route = this.table.match(hostOf(raw), req.url ?? '/');
+      this.tunnels.handle(route, req, socket, head, this.ctx);
+      return;
+    }
+    this.detached.add(socket);
+    socket.once('close', () => this.detached.delete(socket));
+    this.serve(req, detachedResponse(req, socket, this.ctx.limits.keepAliveTimeout), head);
   };
 
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const route = this.table.match(hostOf(req.rawHeaders), req.url ?? '/');
-    this.tunnels.handle(route, req, socket as Socket, head, this.ctx);
-  };
+  /** The Content-Length body of a refused upgrade (llhttp validated the field; over maxBodySize was answered 413). */
+  private upgradeBody(req: IncomingMessage, res: ServerResponse, head: Buffer): SocketBody {
+    // Node answers Expect: 100-continue for the requests it parses; this one it handed over.
+    if (/100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
+    return new SocketBody(req.socket as Socket, head, Number(req.headers['content-length']), this.ctx.limits.requestTimeout);
+  }
 
   listen(port: number, host: string): Promise<{ port: number; host: string }> {
     return new Promise((resolve, reject) => {
@@ -105,11 +147,13 @@ export class ProxyServer {
 
   closeAllConnections(): void {
     this.server.closeAllConnections();
+    for (const socket of this.detached) socket.destroy();
     this.tunnels.closeAll();
   }
 }
 
 const TOO_MANY_HEADERS: Rejection = { status: 431, message: 'request header fields too large: too many header fields' };
+const CHUNKED_UPGRADE: Rejection = { status: 400, message: 'a chunked body is not accepted on a request with Connection: upgrade' };
 
 /** Refuses a parsed request and closes: an unread body must never be parsed as the next request. */
 function refuse(res: ServerResponse, rejection: Rejection): void {
@@ -148,3 +192,5 @@ function onClientError(err: Error & { code?: string; rawPacket?: Buffer; bytesPa
 const CLIENT_ERROR_TEXT: Record<number, string> = {
   400: 'bad request', 408: 'request timeout', 414: 'request target too long', 431: 'request header fields too large', 505: 'HTTP version not supported',
 };
+
+function noop(): void {}

@@ -111,7 +111,7 @@ export class WebSocketTunnels {
   }
 }
 
-function isWebSocketUpgrade(req: IncomingMessage): boolean {
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   const upgrade = req.headers.upgrade?.toLowerCase();
   const connection = req.headers.connection?.toLowerCase() ?? '';
   return req.method === 'GET' && upgrade === 'websocket' && connection.split(',').some((t) => t.trim() === 'upgrade');

@@ -35,6 +35,10 @@ describe('classifyFailure', () => {
     expect(classifyFailure(garbage, false)).toEqual({ side: 'upstream', kind: 'protocol', status: 502, beforeSend: false });
   });
 
+  it('ERR_HTTP_REQUEST_TIMEOUT: the client\'s body was too slow → 408, not counted', () => {
+    expect(classifyFailure(err('ERR_HTTP_REQUEST_TIMEOUT'), false)).toEqual({ side: 'downstream', kind: null, status: 408, beforeSend: false });
+  });
+
   it.each(['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_ABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])('%s: the client side failed → nothing written, not counted', (code) => {
     expect(classifyFailure(err(code), false)).toEqual({ side: 'downstream', kind: null, status: 0, beforeSend: false });
   });
