@@ -135,6 +135,11 @@ export class CutoverApp {
         }
         return { route: r.name, version: t.name, active, idle };
       })),
+      healthyEndpoints: () => {
+        const now = this.ctx.now();
+        return this.proxy.routeTable.routes.flatMap((r) => [r.stable, ...(r.canary ? [r.canary] : [])]
+          .map((t) => ({ route: r.name, version: t.name, healthy: t.endpoints.availableCount(now) })));
+      },
     });
   }
 

@@ -11,6 +11,8 @@ const DURATION_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 export interface GaugeSources {
   routeWeights(): Iterable<{ route: string; weight: number }>;
   upstreamConnections(): Iterable<{ route: string; version: VersionName; active: number; idle: number }>;
+  /** Endpoints of each version that may be sent requests now (healthy and not ejected). */
+  healthyEndpoints(): Iterable<{ route: string; version: VersionName; healthy: number }>;
 }
 
 /**
@@ -25,6 +27,7 @@ export class CutoverMetrics {
   readonly retries: Counter<'route' | 'reason'>;
   readonly canaryWeight: Gauge<'route'>;
   readonly upstreamConnections: Gauge<'route' | 'version' | 'state'>;
+  readonly healthyEndpoints: Gauge<'route' | 'version'>;
   readonly upstreamConnects: Counter<'route' | 'version'>;
   readonly configReloads: Counter<'result'>;
   private sources: GaugeSources | null = null;
@@ -62,6 +65,13 @@ export class CutoverMetrics {
           this.set({ route: c.route, version: c.version, state: 'active' }, c.active);
           this.set({ route: c.route, version: c.version, state: 'idle' }, c.idle);
         }
+      },
+    });
+    this.healthyEndpoints = new Gauge({
+      name: 'cutover_upstream_healthy_endpoints', help: 'Endpoints of each version that may be sent requests now (healthy, not ejected)', labelNames: ['route', 'version'], registers,
+      collect() {
+        this.reset();
+        for (const h of sourcesOf()?.healthyEndpoints() ?? []) this.set({ route: h.route, version: h.version }, h.healthy);
       },
     });
     this.configReloads.inc({ result: 'success' }, 0);

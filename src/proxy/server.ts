@@ -87,7 +87,11 @@ export class ProxyServer {
     const headers = upgradeHead === null ? facts.headers : withoutHttp2Settings(facts.headers);
 
     const choice = chooseVersion(route, facts, peer, req, res, ctx, startedAt);
-    if (choice === null) return writePlain(res, 503);
+    if (choice === null) {
+      // No usable stable endpoint: counted against stable (kept out of the analysis), so alerts can see it.
+      route.stable.recorder.record(503, ctx.now() - startedAt, true, false);
+      return writePlain(res, 503);
+    }
     const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, headers, facts.hasBody, choice.analysed, startedAt);
     if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);
     else if (upgradeHead !== null && facts.hasBody) exchange.requestBody = this.upgradeBody(req, res, upgradeHead);

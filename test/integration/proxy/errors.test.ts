@@ -99,6 +99,10 @@ describe('failure → status, end to end', () => {
     expect(ready.statusCode).toBe(503);
     expect(await ready.body.text()).toContain('route shop: no healthy stable endpoint');
     expect(clientRequests(up)).toHaveLength(0);
+    // Regression: the 503 was never counted, so the "no healthy stable endpoint" alert could not fire.
+    const text = await metrics(cut);
+    expect(text).toContain('cutover_requests_total{route="shop",version="stable",code="503"} 1');
+    expect(text).toContain('cutover_upstream_healthy_endpoints{route="shop",version="stable"} 0');
   });
 
   it('a canary with no healthy endpoint hands its share to stable', async () => {

@@ -32,6 +32,7 @@ describe('CutoverMetrics', () => {
     metrics.setGaugeSources({
       routeWeights: () => [{ route: 'shop', weight }],
       upstreamConnections: () => [{ route: 'shop', version: 'canary', active: 2, idle: 3 }],
+      healthyEndpoints: () => [{ route: 'shop', version: 'stable', healthy: 0 }],
     });
     expect(await scrape(metrics)).toContain('cutover_canary_weight{route="shop"} 5');
     weight = 0.5;
@@ -39,6 +40,7 @@ describe('CutoverMetrics', () => {
     expect(text).toContain('cutover_canary_weight{route="shop"} 0.5');
     expect(text).toContain('cutover_upstream_connections{route="shop",version="canary",state="active"} 2');
     expect(text).toContain('cutover_upstream_connections{route="shop",version="canary",state="idle"} 3');
+    expect(text).toContain('cutover_upstream_healthy_endpoints{route="shop",version="stable"} 0');
   });
 });
 
