@@ -4,61 +4,27 @@ import type { EventStream } from './admin/events.js';
 import { registerRolloutApi } from './admin/rollout-api.js';
 import { AdminServer, type Readiness } from './admin/server.js';
 import { routesReadiness, routeView } from './admin/views.js';
-import { ConfigError, ConfigReadError, ConfigWatcher, loadConfigFile, type CutoverConfig } from './config/index.js';
+import type { AppOptions, AppRole } from './app-options.js';
+import { ConfigWatcher, loadConfigFile, type CutoverConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
 import { splitHostPort } from './net.js';
+import { routeGaugeSources } from './metrics/gauge-sources.js';
 import { CutoverMetrics } from './metrics/registry.js';
 import type { ProxyContext } from './proxy/context.js';
 import { ProxyServer } from './proxy/server.js';
+import { applyStaticWeights, coalesced, loadForReload, warnRestartOnly, type ReloadResult } from './reload.js';
 import { RolloutController } from './rollout/controller.js';
 import { WebSocketTunnels } from './proxy/websocket.js';
 import { AddressList } from './routing/address-list.js';
 import { buildRouteTable } from './routing/build.js';
 import type { Route, RouteTable } from './routing/route-table.js';
 import { RouteStates } from './routing/route-state.js';
-import type { RandomSource } from './routing/traffic-split.js';
 import { HealthChecker } from './upstream/health-check.js';
 import { PoolRegistry } from './upstream/pool-registry.js';
 import { WarmKeeper } from './upstream/warm-keeper.js';
 
-export interface AppOptions {
-  configFile: string;
-  logger?: Logger;
-  env?: NodeJS.ProcessEnv;
-  random?: RandomSource;
-  /** Watch the config file and reload on change (default true). */
-  watch?: boolean;
-  defaultMetrics?: boolean;
-  /**
-   * Keep `logger` at the config's `log.level`, from the start and on every reload. `cutover start`
-   * asks for it unless `--log-level` is given; a logger passed without it keeps its own level.
-   */
-  logLevelFromConfig?: boolean;
-  /**
-   * 'single' (the default) does everything in one process. With `workers: N` the cluster
-   * primary runs as 'primary' (config, admin, controller, state file; no data-plane
-   * listener) and each worker as 'worker' (data plane only; no admin listener). See src/cluster/.
-   */
-  role?: AppRole;
-  /** Replaces the /metrics body, e.g. with the cluster primary's sum over its workers. */
-  metricsText?: () => Promise<{ contentType: string; body: string }>;
-}
-
-export type AppRole = 'single' | 'primary' | 'worker';
-
-/**
- * Read once at start (listeners, worker count, the controller's state file, the server's
- * client-side limits): a reload that changes one of them logs a warning and applies the rest.
- */
-const RESTART_ONLY: Readonly<Record<string, (c: CutoverConfig) => unknown>> = {
-  listen: (c) => c.listen,
-  'admin.listen': (c) => c.admin.listen,
-  workers: (c) => c.workers,
-  stateFile: (c) => c.stateFile,
-  limits: (c) => c.limits,
-};
-
-export type ReloadResult = { ok: true; generation: number } | { ok: false; error: string };
+export type { AppOptions, AppRole } from './app-options.js';
+export type { ReloadResult } from './reload.js';
 
 /** Called after each config generation is live, e.g. by the rollout controller. */
 export type ConfigListener = (config: CutoverConfig, table: RouteTable, previous: CutoverConfig | null) => void;
@@ -87,8 +53,7 @@ export class CutoverApp {
   private readonly listeners: ConfigListener[] = [];
   private generation = 1;
   private watcher: ConfigWatcher | null = null;
-  private reloading: Promise<ReloadResult> | null = null;
-  private reloadAgain = false;
+  private readonly reloadOnce = coalesced((reason) => this.doReload(reason));
   private listening = false;
   private trusted: AddressList;
 
@@ -123,24 +88,7 @@ export class CutoverApp {
       token: () => this.config.admin.token,
     }, this.log);
     registerDashboard(this.admin.router, { routes: () => this.admin.backend.routes(), tokenRequired: () => this.admin.backend.token() !== undefined });
-    this.metrics.setGaugeSources({
-      routeWeights: () => [...this.states.values()].map((s) => ({ route: s.name, weight: s.weight })),
-      upstreamConnections: () => this.proxy.routeTable.routes.flatMap((r) => [r.stable, ...(r.canary ? [r.canary] : [])].map((t) => {
-        let active = 0;
-        let idle = 0;
-        for (const p of t.endpoints.pools) {
-          const c = p.connections;
-          active += c.active;
-          idle += c.idle;
-        }
-        return { route: r.name, version: t.name, active, idle };
-      })),
-      healthyEndpoints: () => {
-        const now = this.ctx.now();
-        return this.proxy.routeTable.routes.flatMap((r) => [r.stable, ...(r.canary ? [r.canary] : [])]
-          .map((t) => ({ route: r.name, version: t.name, healthy: t.endpoints.availableCount(now) })));
-      },
-    });
+    this.metrics.setGaugeSources(routeGaugeSources(this.states, () => this.proxy.routeTable.routes, () => this.ctx.now()));
   }
 
   static async start(options: AppOptions): Promise<CutoverApp> {
@@ -204,38 +152,16 @@ export class CutoverApp {
    * Overlapping calls coalesce into one more reload after the current one.
    */
   reload(reason: string): Promise<ReloadResult> {
-    if (this.reloading) {
-      this.reloadAgain = true;
-      return this.reloading;
-    }
-    this.reloading = this.doReload(reason).finally(() => {
-      this.reloading = null;
-      if (this.reloadAgain) {
-        this.reloadAgain = false;
-        void this.reload(reason);
-      }
-    });
-    return this.reloading;
+    return this.reloadOnce(reason);
   }
 
   private async doReload(reason: string): Promise<ReloadResult> {
     const file = this.options.configFile;
-    let next: CutoverConfig;
-    try {
-      const loaded = await loadConfigFile(file, this.options.env);
-      next = loaded.config;
-      for (const w of loaded.warnings) this.log.warn({ file }, w);
-    } catch (err) {
-      this.metrics.configReloads.inc({ result: 'failure' });
-      const message = err instanceof ConfigError || err instanceof ConfigReadError ? err.message : String(err);
-      this.log.error({ file, reason, errors: err instanceof ConfigError ? err.issues : undefined }, `config reload rejected; the last good config keeps serving: ${message}`);
-      return { ok: false, error: message };
-    }
+    const loaded = await loadForReload(file, this.options.env, reason, this.log, this.metrics);
+    if (!loaded.ok) return loaded;
+    const next = loaded.config;
     const previous = this.config;
-    const restartOnly = Object.entries(RESTART_ONLY).filter(([, field]) => JSON.stringify(field(previous)) !== JSON.stringify(field(next))).map(([name]) => name);
-    if (restartOnly.length > 0) {
-      this.log.warn({ file, fields: restartOnly }, `${restartOnly.join(', ')} changed: these apply only on restart; the rest of the config is applied now`);
-    }
+    warnRestartOnly(this.log, file, previous, next);
     this.generation++;
     const { table, retired, created } = buildRouteTable(next, this, this.generation);
     this.healthChecker.sync(this.pools.all());
@@ -243,7 +169,7 @@ export class CutoverApp {
     // Envoy's cluster warming: a new endpoint gets its connections before the table that uses it goes live.
     if (created.length > 0) await this.warmKeeper.warmNow(created);
     // With a controller, it applies config weights itself (src/rollout); a worker gets them from the primary.
-    if (!this.rollouts) this.applyStaticWeights(previous, next);
+    if (!this.rollouts) applyStaticWeights(this.states, previous, next);
     this.config = next;
     if (this.options.logLevelFromConfig) this.log.level = next.log.level;
     this.ctx.requestDone = this.requestDone(next);
@@ -255,16 +181,6 @@ export class CutoverApp {
     this.metrics.configReloads.inc({ result: 'success' });
     this.log.info({ file, reason, generation: this.generation, routes: next.routes.map((r) => `${r.name}@${r.weight}%`) }, 'config reloaded');
     return { ok: true, generation: this.generation };
-  }
-
-  /** A changed `weight:` in the file wins; an unchanged one leaves a weight set at runtime alone. */
-  private applyStaticWeights(previous: CutoverConfig, next: CutoverConfig): void {
-    for (const route of next.routes) {
-      if (route.rollout) continue;
-      const before = previous.routes.find((r) => r.name === route.name);
-      const state = this.states.get(route.name);
-      if (state && (!before || before.weight !== route.weight || !route.canary)) state.weight = route.canary ? route.weight : 0;
-    }
   }
 
   /** Extra reasons not to be ready, from parts the app does not own (e.g. the cluster primary's workers). */

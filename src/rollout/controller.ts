@@ -3,24 +3,28 @@
  * results and, on a 250 ms tick, the verdict of the current step; then carries out the effects
  * it returns. The only way it reads traffic is `RouteState.drainWindow()`; the only things it
  * writes to the data plane are `RouteState.weight` and `RouteState.phase`.
+ * Per route, the analysis is fed in route-rollout.ts and the effects are carried out in effects.ts.
  *
  * Everything that changes rollout state runs on one serial queue, so the state file is written
  * in order and a transition is on disk before its weight is.
  */
-import { StableBaseline, StepAnalysis, type AnalysisPolicy, type StepVerdict } from '../analysis/index.js';
 import type { Registry } from 'prom-client';
-import type { CutoverConfig, RouteConfig } from '../config/schema.js';
+import type { CutoverConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { RouteState, RouteStates } from '../routing/route-state.js';
+import type { RouteStates } from '../routing/route-state.js';
+import { TransitionAnnouncer, type TransitionNotice } from './announce.js';
+import { executeEffect, type EffectHost } from './effects.js';
 import { runGates } from './gates.js';
-import { LiveStats } from './live.js';
 import { registerRolloutMetrics } from './metrics.js';
-import { Notifier } from './notify.js';
-import { analysisPolicy, rolloutPolicy } from './policy.js';
+import { rolloutPolicy } from './policy.js';
+import { analyse, newRouteRollout, reconfigure, type RouteRollout } from './route-rollout.js';
 import { readStateFile, setAsideStateFile, writeStateFile, type StateFileRead } from './state-file.js';
-import { initialRolloutState, transition } from './transition.js';
+import { transition } from './transition.js';
 import { rolloutFields, type RolloutFields } from './view.js';
-import type { GatePurpose, OperatorAction, Refusal, RolloutEffect, RolloutEvent, RolloutPolicy, RolloutState, TransitionRecord } from './types.js';
+import type { GatePurpose, OperatorAction, Refusal, RolloutEvent, RolloutState } from './types.js';
+
+export type { TransitionNotice } from './announce.js';
+export type { RouteRollout } from './route-rollout.js';
 
 export const ROLLOUT_TICK_MS = 250;
 
@@ -39,28 +43,12 @@ export interface RolloutControllerDeps {
   registry?: Registry;
 }
 
-export interface RouteRollout {
-  readonly name: string;
-  routeState: RouteState;
-  config: RouteConfig;
-  policy: RolloutPolicy;
-  analysis: AnalysisPolicy | null;
-  state: RolloutState;
-  readonly baseline: StableBaseline;
-  step: StepAnalysis | null;
-  /** The latest verdict of the current (or, after it ended, the last) step. */
-  verdict: StepVerdict | null;
-  readonly live: LiveStats;
-  gate: AbortController | null;
-}
-
-export type TransitionNotice = TransitionRecord & { route: string };
 export type CommandResult = { ok: true } | { ok: false; refusal: Refusal } | { ok: false; unknownRoute: true } | { ok: false; notPersisted: string };
 
 export class RolloutController {
   private readonly routes = new Map<string, RouteRollout>();
-  private readonly notifier: Notifier;
-  private readonly listeners = new Set<(t: TransitionNotice) => void>();
+  private readonly announcer: TransitionAnnouncer;
+  private readonly effects: EffectHost;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private tickQueued = false;
@@ -70,9 +58,16 @@ export class RolloutController {
   private readonly monoNow: () => number;
 
   private constructor(private readonly deps: RolloutControllerDeps, private saved: StateFileRead) {
-    this.notifier = new Notifier(deps.log);
+    this.announcer = new TransitionAnnouncer(deps.log);
     this.wallNow = deps.wallNow ?? Date.now;
     this.monoNow = deps.monoNow ?? (() => performance.now());
+    this.effects = {
+      log: deps.log,
+      monoNow: () => this.monoNow(),
+      closeTunnels: (route, version) => deps.closeTunnels(route, version),
+      runGate: (r, purpose, run) => this.runGate(r, purpose, run),
+      announce: (r, t) => this.announcer.announce(r, t),
+    };
   }
 
   /** Reads the state file; call `onConfig` (via app.onConfig) next, then `ready()`. */
@@ -101,7 +96,7 @@ export class RolloutController {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const r of this.routes.values()) r.gate?.abort();
-    this.notifier.close();
+    this.announcer.close();
     await this.chain.catch(() => {});
   }
 
@@ -119,27 +114,12 @@ export class RolloutController {
       const routeState = this.deps.states.obtain(rc.name, policy.configWeight);
       let r = this.routes.get(rc.name);
       if (!r) {
-        r = {
-          name: rc.name, routeState, config: rc, policy, analysis: analysisPolicy(rc), state: initialRolloutState(at),
-          baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null,
-        };
+        r = newRouteRollout(rc, routeState, policy, at);
         this.routes.set(rc.name, r);
         // Until the state file or the first step says otherwise, an automated canary gets nothing.
         if (policy.automated) routeState.weight = 0;
       } else {
-        r.routeState = routeState;
-        r.config = rc;
-        r.policy = policy;
-        r.analysis = analysisPolicy(rc);
-        // A new canary must not inherit the old one's share, not even while the transition is persisted.
-        if (policy.identity !== r.state.identity && (policy.automated || policy.identity === null)) {
-          routeState.weight = 0;
-          r.step = null;
-        } else if (!policy.automated && (r.state.automated || r.state.identity !== policy.identity || r.state.configWeight !== policy.configWeight)) {
-          // A static weight lives in the config file, which is already its durable record: apply it
-          // with the table swap, as reload() promises; the transition that follows records it.
-          routeState.weight = policy.configWeight;
-        }
+        reconfigure(r, rc, routeState, policy);
       }
       const route = r;
       const event: RolloutEvent = this.firstConfig
@@ -182,8 +162,7 @@ export class RolloutController {
 
   /** Every transition, after it took effect (SSE, metrics). Returns the unsubscribe function. */
   onTransition(listener: (t: TransitionNotice) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.announcer.listen(listener);
   }
 
   private enqueue<T>(fn: () => Promise<T>): Promise<T> {
@@ -198,22 +177,10 @@ export class RolloutController {
     void this.enqueue(async () => {
       this.tickQueued = false;
       for (const r of this.routes.values()) {
-        this.drain(r);
-        if (!r.step || r.state.phase !== 'progressing') continue;
-        r.verdict = r.step.verdict(this.monoNow());
-        const { outcome, reason } = r.verdict;
-        if (outcome === 'pass' || outcome === 'fail') await this.dispatch(r, { type: 'verdict', at: this.wallNow(), outcome, reason });
+        const verdict = analyse(r, this.monoNow, this.wallNow);
+        if (verdict) await this.dispatch(r, verdict);
       }
     });
-  }
-
-  /** Hands the data plane's window to the baseline, the current step and the live view. */
-  private drain(r: RouteRollout): void {
-    const window = r.routeState.drainWindow();
-    const now = this.monoNow();
-    r.baseline.ingest(window, now);
-    r.step?.ingest(window, now, r.baseline);
-    r.live.add(window, now);
   }
 
   private async dispatch(r: RouteRollout, event: RolloutEvent): Promise<CommandResult> {
@@ -229,7 +196,7 @@ export class RolloutController {
         this.adopt(r, next);
         continue;
       }
-      this.execute(r, effect);
+      executeEffect(this.effects, r, effect);
     }
     return { ok: true };
   }
@@ -252,52 +219,6 @@ export class RolloutController {
     }
   }
 
-  private execute(r: RouteRollout, effect: Exclude<RolloutEffect, { type: 'persist' }>): void {
-    switch (effect.type) {
-      case 'setWeight':
-        // Requests so far were drawn at the old weight: they belong to the old step.
-        this.drain(r);
-        r.routeState.weight = effect.weight;
-        return;
-      case 'startStep':
-        r.step = this.startAnalysis(r, effect.weight);
-        r.verdict = r.step ? r.step.verdict(this.monoNow()) : null;
-        return;
-      case 'stopStep':
-        r.step = null;
-        return;
-      case 'runGate':
-        this.runGate(r, effect.purpose, effect.run);
-        return;
-      case 'cancelGate':
-        r.gate?.abort();
-        r.gate = null;
-        return;
-      case 'closeCanaryTunnels':
-        this.deps.closeTunnels(r.name, 'canary');
-        return;
-      case 'notify':
-        this.announce(r, effect.transition);
-        return;
-      case 'log':
-        this.deps.log[effect.level]({ route: r.name, phase: r.state.phase, step: r.state.step, weight: r.state.weight }, effect.message);
-        return;
-      default:
-        assertNever(effect);
-    }
-  }
-
-  private startAnalysis(r: RouteRollout, weight: number): StepAnalysis | null {
-    if (!r.analysis || weight <= 0 || weight >= 100) return null;
-    try {
-      return StepAnalysis.start(weight, this.monoNow(), r.analysis);
-    } catch (err) {
-      // The step holds (never advances) rather than taking the whole controller down.
-      this.deps.log.error({ route: r.name, code: (err as { code?: string }).code }, `cannot analyse this step, holding it: ${(err as Error).message}; fix the route's rollout block`);
-      return null;
-    }
-  }
-
   private runGate(r: RouteRollout, purpose: GatePurpose, run: number): void {
     r.gate?.abort();
     const ac = new AbortController();
@@ -309,23 +230,4 @@ export class RolloutController {
       void this.enqueue(() => this.dispatch(r, { type: 'gateResult', at: this.wallNow(), run, purpose, passed: outcome.passed, reason: outcome.reason }));
     });
   }
-
-  private announce(r: RouteRollout, t: TransitionRecord): void {
-    const notice: TransitionNotice = { route: r.name, ...t };
-    for (const listener of this.listeners) {
-      try {
-        listener(notice);
-      } catch (err) {
-        this.deps.log.error({ err, route: r.name }, 'transition listener failed');
-      }
-    }
-    this.notifier.send(r.config.rollout?.notify ?? [], {
-      type: 'transition', route: r.name, from: t.from, to: t.to, weight: t.weight, step: t.step, steps: [...r.policy.steps],
-      revision: r.state.revision, reason: t.reason, at: new Date(t.at).toISOString(),
-    });
-  }
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled rollout effect: ${JSON.stringify(x)}`);
 }

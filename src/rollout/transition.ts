@@ -3,11 +3,11 @@
  * controller must carry out. No clock, no I/O, no randomness: every case is a unit test.
  */
 import type { StepOutcome } from '../analysis/index.js';
-import type {
-  GatePurpose, Phase, Refusal, RefusalCode, RolloutEffect, RolloutEvent, RolloutPolicy, RolloutState, TransitionRecord, TransitionResult,
-} from './types.js';
+import { assertNever, canaryOf, enterStep, HISTORY_LIMIT, move, promote, revert, startRollout, stepLabel, unchanged } from './moves.js';
+import { onAbort, onPause, onPromote, onResume, onSetWeight } from './operator-actions.js';
+import type { Phase, RolloutEffect, RolloutEvent, RolloutPolicy, RolloutState, TransitionResult } from './types.js';
 
-export const HISTORY_LIMIT = 50;
+export { HISTORY_LIMIT } from './moves.js';
 
 export function initialRolloutState(at: number): RolloutState {
   return {
@@ -41,117 +41,7 @@ export function transition(state: RolloutState, event: RolloutEvent, policy: Rol
   }
 }
 
-// ---- building blocks ------------------------------------------------------------------------
-
-function unchanged(state: RolloutState): TransitionResult {
-  return { next: state, effects: [] };
-}
-
-function refuse(state: RolloutState, code: RefusalCode, message: string): TransitionResult {
-  const refusal: Refusal = { code, message };
-  return { next: state, effects: [], refusal };
-}
-
-/**
- * A transition that takes effect: persisted first, then the weight, then the given effects,
- * then recorded (history, notify, log). The weight is always set, even when equal, because the
- * data plane may have been clamped to 0 while the transition was waiting.
- */
-function move(s: RolloutState, patch: Partial<RolloutState>, reason: string, at: number, effects: RolloutEffect[]): TransitionResult {
-  const next: RolloutState = { ...s, ...patch, reason };
-  const record: TransitionRecord = { at, from: s.phase, to: next.phase, weight: next.weight, step: next.step, reason };
-  next.history = [...s.history, record].slice(-HISTORY_LIMIT);
-  const level = next.phase === 'reverted' || (next.phase === 'paused' && next.weight === 0 && s.phase !== 'paused') ? 'warn' : 'info';
-  return {
-    next,
-    effects: [
-      { type: 'persist' },
-      { type: 'setWeight', weight: next.weight },
-      ...effects,
-      { type: 'notify', transition: record },
-      { type: 'log', level, message: `${s.phase} → ${next.phase} at ${next.weight}%: ${reason}` },
-    ],
-  };
-}
-
-function stepLabel(i: number, p: RolloutPolicy): string {
-  return `step ${i + 1}/${p.steps.length} (${p.steps[i]}%)`;
-}
-
-function gateWord(n: number): string {
-  return n === 1 ? '1 gate' : `${n} gates`;
-}
-
-function canaryOf(p: RolloutPolicy): Partial<RolloutState> {
-  return { identity: p.identity, revision: p.revision, automated: p.automated, configWeight: p.configWeight };
-}
-
-/** Step i with fresh evidence; the 100 % step is promotion, behind the gates when there are any. */
-function enterStep(s: RolloutState, i: number, p: RolloutPolicy, at: number, reason: string): TransitionResult {
-  const weight = p.steps[i];
-  if (weight === undefined || weight >= 100) return promoteOrGate(s, p, at, reason);
-  return move(s, { phase: 'progressing', step: i, weight, stepStartedAt: at, gating: null }, reason, at, [
-    { type: 'cancelGate' },
-    { type: 'startStep', weight },
-  ]);
-}
-
-function runGates(s: RolloutState, purpose: GatePurpose, patch: Partial<RolloutState>, reason: string, at: number): TransitionResult {
-  const run = s.gateRun + 1;
-  return move(s, { ...patch, phase: 'progressing', gating: purpose, gateRun: run }, reason, at, [
-    { type: 'stopStep' },
-    { type: 'runGate', purpose, run },
-  ]);
-}
-
-function promoteOrGate(s: RolloutState, p: RolloutPolicy, at: number, reason: string): TransitionResult {
-  if (p.gateCount > 0) return runGates(s, 'promote', {}, `${reason}; running ${gateWord(p.gateCount)} before promotion`, at);
-  return promote(s, p, at, reason);
-}
-
-function promote(s: RolloutState, p: RolloutPolicy, at: number, reason: string): TransitionResult {
-  return move(s, { phase: 'promoted', step: p.steps.length - 1, weight: 100, stepStartedAt: at, gating: null }, reason, at, [
-    { type: 'stopStep' },
-    { type: 'cancelGate' },
-  ]);
-}
-
-function revert(s: RolloutState, at: number, reason: string): TransitionResult {
-  return move(s, { phase: 'reverted', weight: 0, gating: null }, reason, at, [
-    { type: 'stopStep' },
-    { type: 'cancelGate' },
-    { type: 'closeCanaryTunnels' },
-  ]);
-}
-
-/** From the first step: the gates first when there are any, else step 1 at once. */
-function startRollout(s: RolloutState, p: RolloutPolicy, at: number, reason: string): TransitionResult {
-  const base = { ...s, ...canaryOf(p) };
-  if (p.gateCount > 0) {
-    return runGates(base, 'start', { step: -1, weight: 0, stepStartedAt: at }, `${reason}; running ${gateWord(p.gateCount)} before the first step`, at);
-  }
-  return enterStep(base, 0, p, at, reason);
-}
-
-function describeCanary(p: RolloutPolicy): string {
-  return p.revision !== null ? `revision ${p.revision}` : 'endpoint set';
-}
-
-/** Operator actions on the rollout need a canary and a rollout block; says what to do instead. */
-function needsRollout(s: RolloutState, p: RolloutPolicy): TransitionResult | null {
-  if (p.identity === null) return refuse(s, 'NO_CANARY', 'the route has no canary; add canary.endpoints to the config first');
-  if (!p.automated) return refuse(s, 'NO_ROLLOUT', 'the route has no rollout block; set its share with `cutover weight ROUTE PERCENT` or add a rollout block to the config');
-  return null;
-}
-
-const ALREADY_PROMOTED = 'already promoted; deploy a new canary revision to start another rollout';
-
-/** An operator action on a route in `stable` or `manual`, which has no rollout to act on. */
-function notInRollout(s: RolloutState, instead: string): TransitionResult {
-  return refuse(s, 'INVALID_PHASE', `the route is ${s.phase}, not in a rollout; ${instead}`);
-}
-
-// ---- events ---------------------------------------------------------------------------------
+// ---- events from the config, the analysis and the gates (the operator's: operator-actions.ts) ----
 
 function onConfig(s: RolloutState, at: number, p: RolloutPolicy): TransitionResult {
   if (p.identity === null) {
@@ -233,93 +123,6 @@ function onGateResult(s: RolloutState, e: RolloutEvent & { type: 'gateResult' },
   return promote(s, p, e.at, `gates passed ${when}: ${e.reason}`);
 }
 
-function onPromote(s: RolloutState, at: number, p: RolloutPolicy): TransitionResult {
-  const refused = needsRollout(s, p);
-  if (refused) return refused;
-  switch (s.phase) {
-    case 'progressing':
-    case 'paused':
-    case 'reverted':
-      return promote(s, p, at, 'promoted by the operator (analysis and gates skipped)');
-    case 'promoted':
-      return refuse(s, 'INVALID_PHASE', ALREADY_PROMOTED);
-    case 'stable':
-    case 'manual':
-      return notInRollout(s, 'reload the config with a canary to start one');
-    default:
-      return assertNever(s.phase);
-  }
-}
-
-function onAbort(s: RolloutState, at: number, p: RolloutPolicy): TransitionResult {
-  const refused = needsRollout(s, p);
-  if (refused) return refused;
-  switch (s.phase) {
-    case 'progressing':
-    case 'paused':
-    case 'promoted':
-      return revert(s, at, 'aborted by the operator');
-    case 'reverted':
-      return refuse(s, 'INVALID_PHASE', 'already reverted: all traffic is on stable; `resume` restarts the rollout from the first step');
-    case 'stable':
-    case 'manual':
-      return notInRollout(s, 'nothing to abort');
-    default:
-      return assertNever(s.phase);
-  }
-}
-
-function onPause(s: RolloutState, at: number, p: RolloutPolicy): TransitionResult {
-  const refused = needsRollout(s, p);
-  if (refused) return refused;
-  switch (s.phase) {
-    case 'progressing':
-      return move(s, { phase: 'paused', gating: null }, `paused by the operator at ${s.weight}%`, at, [{ type: 'stopStep' }, { type: 'cancelGate' }]);
-    case 'paused':
-      return refuse(s, 'INVALID_PHASE', 'already paused; `resume` continues the rollout');
-    case 'promoted':
-      return refuse(s, 'INVALID_PHASE', 'promoted: there is nothing to pause; `abort` moves all traffic back to stable');
-    case 'reverted':
-      return refuse(s, 'INVALID_PHASE', 'reverted: all traffic is already on stable; `resume` restarts the rollout from the first step');
-    case 'stable':
-    case 'manual':
-      return notInRollout(s, 'nothing to pause');
-    default:
-      return assertNever(s.phase);
-  }
-}
-
-function onResume(s: RolloutState, at: number, p: RolloutPolicy): TransitionResult {
-  const refused = needsRollout(s, p);
-  if (refused) return refused;
-  switch (s.phase) {
-    case 'paused':
-      if (s.step < 0) return startRollout(s, p, at, 'resumed by the operator');
-      return enterStep(s, s.step, p, at, `resumed by the operator at ${stepLabel(s.step, p)} with fresh evidence`);
-    case 'reverted':
-      return startRollout(s, p, at, 'resumed by the operator after a revert: restarting from the first step');
-    case 'progressing':
-      return refuse(s, 'INVALID_PHASE', 'already progressing; `pause` holds it, `promote` or `abort` ends it');
-    case 'promoted':
-      return refuse(s, 'INVALID_PHASE', ALREADY_PROMOTED);
-    case 'stable':
-    case 'manual':
-      return notInRollout(s, 'nothing to resume');
-    default:
-      return assertNever(s.phase);
-  }
-}
-
-function onSetWeight(s: RolloutState, at: number, weight: number, p: RolloutPolicy): TransitionResult {
-  if (!Number.isFinite(weight) || weight < 0 || weight > 100) return refuse(s, 'INVALID_WEIGHT', `weight ${String(weight)}: must be a percent from 0 to 100`);
-  if (p.identity === null) return refuse(s, 'NO_CANARY', 'the route has no canary; add canary.endpoints to the config first');
-  if (!p.automated) return move(s, { phase: 'manual', weight, gating: null }, `weight set to ${weight}% by the operator`, at, []);
-  return move(s, { phase: 'paused', weight, gating: null }, `weight set to ${weight}% by the operator; the rollout is paused until \`resume\``, at, [
-    { type: 'stopStep' },
-    { type: 'cancelGate' },
-  ]);
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled rollout case: ${JSON.stringify(x)}`);
+function describeCanary(p: RolloutPolicy): string {
+  return p.revision !== null ? `revision ${p.revision}` : 'endpoint set';
 }
