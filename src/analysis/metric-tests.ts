@@ -66,13 +66,18 @@ export abstract class MetricTest {
   }
 }
 
-/** A = the request failed. Revert margin d0 = 0, advance margin d1 = the error tolerance; r = 1 on both. */
+/**
+ * A = the request failed. Both sides use the error tolerance as their margin (d0 = d1), r = 1:
+ * "canary error rate ≤ stable + tolerance" is the revert null (issue 3, DESIGN.md: the canary "may exceed
+ * baseline by this much"), so a canary inside the tolerance is reverted with probability ≤ α however much
+ * traffic it sees; ANALYSIS.md allows d0 = tolerance "if small regressions may pass".
+ */
 export class ErrorRateTest extends MetricTest {
   readonly metric = 'errorRate';
   readonly label = 'error rate';
 
   constructor(weight: number, margin: number, logAcceptAt: number) {
-    super(new BettingEProcess(revertPayoffs(weight, 1, 0)), new BettingEProcess(advancePayoffs(weight, 1, margin)), logAcceptAt);
+    super(new BettingEProcess(revertPayoffs(weight, 1, margin)), new BettingEProcess(advancePayoffs(weight, 1, margin)), logAcceptAt);
   }
 
   observe(window: TrafficWindow, nowMs: number): void {

@@ -54,7 +54,7 @@ describe('step e-values equal the per-request product', () => {
     const v = step.verdict(45_000);
 
     // Error rate: Z_i per request over the step (window at t = 0 is the previous weight's).
-    const errRevert = new BettingEProcess(revertPayoffs(weight, 1, 0));
+    const errRevert = new BettingEProcess(revertPayoffs(weight, 1, policy.errorTolerance));
     const errAdvance = new BettingEProcess(advancePayoffs(weight, 1, policy.errorTolerance));
     const stepReqs = seconds.slice(1).flat();
     const direct = (bet: BettingEProcess, z: (r: Req) => number, reqs: Req[]): number =>
