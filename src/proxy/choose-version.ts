@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Route, VersionTarget } from '../routing/route-table.js';
-import { stickyCookieFor } from '../routing/sticky.js';
 import { decideVersion } from '../routing/version-choice.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { ProxyContext } from './context.js';
@@ -22,9 +21,8 @@ export interface ChosenTarget {
  */
 export function chooseVersion(route: Route, facts: RequestHeaderFacts, peer: string, req: IncomingMessage, res: ServerResponse, ctx: ProxyContext, now: number): ChosenTarget | null {
   let bucket = -1;
-  const sticky = route.config.sticky;
-  if (sticky !== undefined && route.canary !== null) {
-    const cookie = stickyCookieFor(sticky);
+  const cookie = route.stickyCookie;
+  if (cookie !== null) {
     bucket = cookie.bucketOf(facts.cookie);
     if (bucket < 0) {
       // No cookie, or one we did not sign: a new client.

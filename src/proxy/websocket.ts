@@ -4,7 +4,6 @@ import type { ClientRequest } from 'node:http';
 import httpProxy from 'http-proxy';
 import type { VersionName } from '../metrics/registry.js';
 import type { Route } from '../routing/route-table.js';
-import { stickyCookieFor } from '../routing/sticky.js';
 import { decideVersion } from '../routing/version-choice.js';
 import type { ProxyContext } from './context.js';
 
@@ -61,8 +60,7 @@ export class WebSocketTunnels {
     const overrideValue = overrideHeader ? headerValue(req, overrideHeader) : undefined;
     // A client with a sticky cookie keeps its version for its WebSocket too; without one it gets the
     // weighted draw (a 101 answer is the upstream's, so no cookie is set here).
-    const sticky = route.config.sticky;
-    const bucket = sticky !== undefined && route.canary !== null ? stickyCookieFor(sticky).bucketOf(req.headers.cookie) : -1;
+    const bucket = route.stickyCookie !== null ? route.stickyCookie.bucketOf(req.headers.cookie) : -1;
     const decision = decideVersion(route, overrideValue, route.overrideAllowList === null || route.overrideAllowList.check(client.remoteAddress ?? ''), ctx.random, bucket);
     let target = decision.version === 'canary' && route.canary ? route.canary : route.stable;
     let pool = target.endpoints.pick(ctx.now());

@@ -3,6 +3,7 @@ import type { VersionRecorder } from '../metrics/recorder.js';
 import type { VersionName } from '../metrics/registry.js';
 import type { EndpointSet } from '../upstream/endpoint-set.js';
 import { AddressList } from './address-list.js';
+import { stickyCookieFor, type StickyCookie } from './sticky.js';
 import { compileHostMatcher, type HostMatcher } from './host-match.js';
 import type { RouteState } from './route-state.js';
 
@@ -20,6 +21,8 @@ export class Route {
   private readonly pathPrefix: string;
   /** Clients allowed to force a version; null = everyone (override.allowFrom unset). */
   readonly overrideAllowList: AddressList | null;
+  /** The signed-bucket cookie when `sticky` is on and there is a canary; resolved here, not per request. */
+  readonly stickyCookie: StickyCookie | null;
 
   constructor(
     readonly config: RouteConfig,
@@ -32,6 +35,7 @@ export class Route {
     this.pathPrefix = config.match.pathPrefix;
     const allowFrom = config.override?.allowFrom;
     this.overrideAllowList = allowFrom ? new AddressList(allowFrom) : null;
+    this.stickyCookie = config.sticky !== undefined && canary !== null ? stickyCookieFor(config.sticky) : null;
   }
 
   matches(host: string | undefined, path: string): boolean {
