@@ -1,5 +1,6 @@
 import { Client, Pool } from 'undici';
 import { PassiveEjection } from './ejection.js';
+import { continueDiscardingConnector } from './interim-continue.js';
 import type { HealthCheckSettings } from './health-check.js';
 
 export interface PoolOptions {
@@ -45,7 +46,8 @@ export class UpstreamPool {
       pipelining: 1,
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
-      connect: { timeout: options.connectTimeoutMs },
+      // A stray 100 Continue must not cost the request (interim-continue.ts).
+      connect: continueDiscardingConnector({ timeout: options.connectTimeoutMs }),
       // Per-request timeouts are passed with each dispatch; these are only fallbacks.
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
