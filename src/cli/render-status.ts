@@ -5,7 +5,7 @@
 import { formatEValue } from '../analysis/index.js';
 
 interface Live { rps: number; errorRate: number; p50Ms: number; p90Ms: number; p99Ms: number }
-interface Version { requests: number; failures: number; endpoints?: { origin: string; healthy?: boolean; ejected?: boolean; ejectedForMs?: number }[] }
+interface Version { requests: number; failures: number; endpoints?: { origin: string; health?: string; healthy?: boolean; ejected?: boolean; ejectedForMs?: number }[] }
 export interface StatusRoute {
   name: string;
   phase: string;
@@ -53,6 +53,7 @@ function renderRoute(r: StatusRoute): string[] {
     for (const e of v?.endpoints ?? []) {
       if (e.ejected) out.push(`  ejected: ${version} ${e.origin}${e.ejectedForMs ? ` for ${Math.ceil(e.ejectedForMs / 1000)}s more` : ''}`);
       else if (e.healthy === false) out.push(`  unhealthy: ${version} ${e.origin}`);
+      else if (e.health === 'unknown') out.push(`  health unknown: ${version} ${e.origin} (no connection opened, no health check passed yet)`);
     }
   }
   return out;

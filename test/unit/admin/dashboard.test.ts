@@ -4,7 +4,7 @@ import { renderDashboardPage } from '../../../src/admin/dashboard-html.js';
 import type { ApiRoute } from '../../../src/admin/dashboard-model.js';
 import { startCutover, startUpstream, testConfig } from '../../helpers/servers.js';
 
-const version = { endpoints: [{ origin: 'http://127.0.0.1:1', healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 0, idle: 1 } }], requests: 1234, failures: 5, errorRate: 5 / 1234 };
+const version = { endpoints: [{ origin: 'http://127.0.0.1:1', health: 'healthy' as const, healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 0, idle: 1 } }], requests: 1234, failures: 5, errorRate: 5 / 1234 };
 const hostile: ApiRoute = {
   name: 'shop', phase: 'reverted', weight: 0, match: { pathPrefix: '/' }, revision: '<img src=x>', stable: version, canary: version,
   rollout: {

@@ -48,3 +48,10 @@ describe('renderStatus', () => {
     expect(progressBar(-1, [10, 50, 100], 'paused')).toBe('[□□□] before step 1/3');
   });
 });
+
+describe('renderStatus: endpoint health', () => {
+  it('names an endpoint whose health is still unknown', () => {
+    const route: StatusRoute = { name: 'api', phase: 'stable', weight: 0, stable: { requests: 0, failures: 0, endpoints: [{ origin: 'http://10.0.0.5:3000', health: 'unknown', healthy: true, ejected: false }] }, canary: null, rollout: null };
+    expect(renderStatus([route], 200)).toContain('  health unknown: stable http://10.0.0.5:3000 (no connection opened, no health check passed yet)\n');
+  });
+});
