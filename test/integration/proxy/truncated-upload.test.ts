@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { eventually, startRawUpstream, type RawUpstream } from '../hardening/raw-http.js';
-import { startCutover, testConfig } from '../../helpers/servers.js';
+import { request } from 'undici';
+import { startCutover, testConfig, type TestCutover } from '../../helpers/servers.js';
 
 // Issue 15, item 1: an upload the client never finished reached the upstream as a
 // request, and the upstream could answer it as if it were whole. The upstream must
@@ -11,9 +12,19 @@ import { startCutover, testConfig } from '../../helpers/servers.js';
 
 const H = 'Host: example.test\r\n';
 
+let cut: TestCutover;
 async function proxyInFront(up: RawUpstream): Promise<number> {
-  const cut = await startCutover(testConfig([{ name: 'web', stable: [up.url], upstream: { warm: 0 } }]));
+  cut = await startCutover(testConfig([{ name: 'web', stable: [up.url], upstream: { warm: 0 } }]));
   return cut.app.dataAddress.port;
+}
+
+/** The client's failure (499), never the version's (502), and never retried. */
+async function expectCountedAsClientFailure(): Promise<void> {
+  expect(await eventually(() => cut.app.proxy.routeTable.routes[0]!.stable.recorder.requests === 1)).toBe(true);
+  const metrics = await (await request(`${cut.adminUrl}/metrics`)).body.text();
+  expect(metrics).toContain('cutover_requests_total{route="web",version="stable",code="499"} 1');
+  expect(metrics).not.toMatch(/cutover_requests_total\{route="web",version="stable",code="5\d\d"\}/);
+  expect(metrics).not.toMatch(/cutover_retries_total\{route="web"[^}]*\} [1-9]/);
 }
 
 /** A client that keeps its side open after the proxy ends its own, as curl and browsers may. */
@@ -40,6 +51,7 @@ describe('a truncated upload never reaches the upstream as a finished request', 
       const closed = await eventually(() => up.closedCount() >= 1);
       expect(closed).toBe(true);
       expect(up.requests()).toHaveLength(0);
+      await expectCountedAsClientFailure();
     });
   }
 
@@ -53,5 +65,6 @@ describe('a truncated upload never reaches the upstream as a finished request', 
     expect(await eventually(() => up.closedCount() >= 1)).toBe(true);
     expect(socket.destroyed).toBe(false);
     expect(up.requests()).toHaveLength(0);
+    await expectCountedAsClientFailure();
   });
 });
