@@ -78,4 +78,17 @@ describe('/readyz is 503 "unknown" until a stable endpoint has proven itself', (
     expect(await endpointHealth(cut, 'stable')).toEqual(['healthy']);
     expect(await endpointHealth(cut, 'canary')).toEqual(['unknown']);
   });
+
+  it('a reload to a new stable endpoint checks it at once, not an interval later', async () => {
+    const v1 = await startUpstream('v1');
+    const v2 = await startUpstream('v2');
+    const route = (url: string) => ({ name: 'shop', stable: [url], upstream: { warm: 0, healthCheck: { path: '/healthz', interval: '1m', timeout: '1s' } } });
+    const cut = await startCutover(testConfig([route(v1.url)]));
+    expect(await eventually(() => cut.app.readiness().ready)).toBe(true);
+    await cut.writeConfig(testConfig([route(v2.url)]));
+    expect((await cut.app.reload('test')).ok).toBe(true);
+    // With a one-minute interval, only a check run by the reload itself can prove v2 this soon.
+    expect(await eventually(() => cut.app.readiness().ready)).toBe(true);
+    expect(await endpointHealth(cut, 'stable')).toEqual(['healthy']);
+  });
 });
