@@ -89,7 +89,8 @@ export function renderTimeline(route) {
 
 function versionRow(name, v, live) {
   if (!v) return `<tr><th scope="row">${name}</th><td colspan="8" class="muted">no canary configured</td></tr>`;
-  const healthy = v.endpoints.filter((e) => e.healthy && !e.ejected).length;
+  // An endpoint whose health is still unknown (never connected, never checked) is not counted healthy.
+  const healthy = v.endpoints.filter((e) => e.healthy && !e.ejected && e.health !== 'unknown').length;
   const cells = [
     `${healthy}/${v.endpoints.length}`,
     live ? live.rps.toFixed(1) : '–',
