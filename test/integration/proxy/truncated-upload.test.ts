@@ -60,10 +60,10 @@ describe('a truncated upload never reaches the upstream as a finished request', 
     const socket = await client(await proxyInFront(up));
     socket.write(`POST /upload HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`);
     expect(await eventually(() => up.allBytes().includes('hello'))).toBe(true);
-    // Not hex: llhttp refuses the chunk size, so the body can never be completed.
+    // Not hex: llhttp refuses the chunk size, so the body can never be completed. The client
+    // neither ends nor closes its side: the upstream abort must not wait for it to.
     socket.write('zz\r\nmore\r\n');
     expect(await eventually(() => up.closedCount() >= 1)).toBe(true);
-    expect(socket.destroyed).toBe(false);
     expect(up.requests()).toHaveLength(0);
     await expectCountedAsClientFailure();
   });
