@@ -18,6 +18,15 @@ class ClientGoneError extends Error {
 }
 const CLIENT_GONE = new ClientGoneError('the client closed the connection');
 
+class BodyIncompleteError extends Error {
+  readonly code = 'CUTOVER_BODY_INCOMPLETE';
+}
+const BODY_INCOMPLETE = new BodyIncompleteError('the request body can never be completed: the parser refused it');
+class BodyTimeoutError extends Error {
+  readonly code = 'ERR_HTTP_REQUEST_TIMEOUT';
+}
+const BODY_TIMEOUT = new BodyTimeoutError('the request body did not arrive within limits.requestTimeout');
+
 /**
  * One request in flight to one upstream: the undici dispatch handler that
  * streams the response to the client with backpressure both ways, records the
@@ -31,6 +40,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private status = 0;
   private finished = false;
   private clientGone = false;
+  private bodyIncomplete: Error | null = null;
   private retried = false;
   /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
   requestBody: Readable | null = null;
@@ -77,6 +87,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     if (this.clientGone) abort(CLIENT_GONE);
+    else if (this.bodyIncomplete) abort(this.bodyIncomplete);
     else this.abortUpstream = abort;
   }
 
@@ -179,6 +190,19 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // A retried request is not part of the experiment: its version was not drawn at random.
     this.analysed = false;
     this.start();
+    return true;
+  }
+
+  /**
+   * Node's parser refused a byte inside this request's body, so it can never be completed:
+   * the upstream request is aborted now (never left to wait for the rest), and the client gets
+   * 400 through this request's own response, so it goes out after any response still owed
+   * before it: 408 when `limits.requestTimeout` ran out, else 400. False when the exchange is already over.
+   */
+  bodyFailed(status: number): boolean {
+    if (this.finished || this.res.writableFinished) return false;
+    this.bodyIncomplete = status === 408 ? BODY_TIMEOUT : BODY_INCOMPLETE;
+    if (this.abortUpstream) this.abortUpstream(this.bodyIncomplete);
     return true;
   }
 
