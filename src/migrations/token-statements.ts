@@ -1,7 +1,8 @@
 /**
  * Statements recognised from their tokens because node-sql-parser's grammar lacks them, though
  * migration tools emit them: transaction control, SQLite's PRAGMA and DROP INDEX, T-SQL's
- * DECLARE, `EXEC sp_rename` (EF Core's RenameColumn/RenameTable) and `DROP CONSTRAINT [name]`.
+ * DECLARE, SET session options, `EXEC sp_rename` (EF Core's RenameColumn/RenameTable) and
+ * `DROP CONSTRAINT [name]`.
  * Each matcher accepts the whole statement or nothing; what none accepts is a parse error.
  */
 import { isPunct, isWord, type TokenRun } from './split.js';
@@ -20,6 +21,9 @@ export function fromTokens(_text: string, r: TokenRun, dialect: Dialect): Statem
   if (transaction) return { ...empty(r), transaction };
   if (dialect === 'sqlserver') {
     if (isWord(t[0], 'DECLARE') && t[1]?.kind === 'variable') return empty(r);
+    if (sessionOption(t)) return empty(r);
+    const transfer = schemaTransfer(t);
+    if (transfer) return { ...empty(r), changes: [transfer], lock: 'ACCESS EXCLUSIVE', lockedTables: [transfer.table] };
     const rename = spRename(t);
     if (rename) return { ...empty(r), ...rename };
   }
@@ -66,6 +70,26 @@ function addForeignKey(t: Token[]): SchemaChange | null {
   const end = foreignKeyEnd(t, i);
   if (end !== t.length) return null;
   return { kind: 'addConstraint', table: table.parts.join('.'), constraint: 'foreignKey', notValid, usingIndex: false };
+}
+
+/** `SET NOCOUNT ON`, `SET XACT_ABORT ON`, `SET IDENTITY_INSERT [Blogs] ON` (EF Core's seed data): session options. */
+function sessionOption(t: Token[]): boolean {
+  if (!isWord(t[0], 'SET') || !isWord(t[t.length - 1], 'ON', 'OFF')) return false;
+  if (isWord(t[1], 'IDENTITY_INSERT')) return qualifiedName(t, 2)?.next === t.length - 1;
+  return t.length === 3 && t[1]!.kind === 'word';
+}
+
+/** `ALTER SCHEMA [blog] TRANSFER [dbo].[Blogs]` (EF Core moving a table): a rename as far as the old version can tell. */
+function schemaTransfer(t: Token[]): (SchemaChange & { kind: 'renameTable' }) | null {
+  if (!isWord(t[0], 'ALTER') || !isWord(t[1], 'SCHEMA')) return null;
+  const schema = qualifiedName(t, 2);
+  if (!schema || !isWord(t[schema.next], 'TRANSFER')) return null;
+  let i = schema.next + 1;
+  if (isWord(t[i], 'OBJECT') && isPunct(t[i + 1], ':') && isPunct(t[i + 2], ':')) i += 3;
+  const table = qualifiedName(t, i);
+  if (!table || table.next !== t.length) return null;
+  const name = table.parts[table.parts.length - 1]!;
+  return { kind: 'renameTable', table: table.parts.join('.'), to: `${schema.parts.join('.')}.${name}` };
 }
 
 function transactionControl(t: Token[], dialect: Dialect): 'begin' | 'commit' | null {
