@@ -116,7 +116,7 @@ const gate = z.union([
       phase: z.enum(['expand', 'contract']).default('expand'),
     }),
   }),
-], { error: 'a gate is { http: { url, expectStatus } }, { command: [program, args...] } or { migrations: { path, dialect, phase } }' });
+], { error: 'a gate is { http: { url, expectStatus } }, { command: [program, args...] } or { migrations: { path, dialect: postgres|mysql|sqlserver|sqlite, phase: expand|contract } }' });
 
 const rollout = z.strictObject({
   steps: z.array(percent).min(1, 'needs at least one step').default([...DEFAULT_ROLLOUT.steps]),

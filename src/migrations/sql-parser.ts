@@ -26,12 +26,12 @@ export function emptyStatement(start: number, end: number): Statement {
 export function parseStatement(text: string, r: TokenRun, dialect: Exclude<Dialect, 'postgres'>): Statement | ParseFailure {
   const early = fromTokens(text, r, dialect);
   if (early) return early;
-  const sql = text.slice(r.start, r.end);
+  const sql = dialect === 'mysql' ? text.slice(r.start, r.end) : withoutBackslashes(text, r);
   let ast: unknown;
   try {
     ast = parser.astify(sql, { database: DATABASE[dialect] });
   } catch {
-    const stripped = withoutForeignKeys(text, r);
+    const stripped = withoutForeignKeys(sql, r);
     if (stripped !== null) {
       try {
         ast = parser.astify(stripped, { database: DATABASE[dialect] });
@@ -48,6 +48,22 @@ export function parseStatement(text: string, r: TokenRun, dialect: Exclude<Diale
   const s = emptyStatement(r.start, r.end);
   for (const node of Array.isArray(ast) ? ast : [ast]) normalise(obj(node), s, dialect);
   return s;
+}
+
+/**
+ * node-sql-parser's T-SQL and SQLite grammars take `\'` inside a string for an escape; neither
+ * database does, so `N'C:\temp\'` would not parse. No rule reads a literal's text, so inside
+ * string tokens a backslash becomes `_` (same length: offsets stay true) before parsing.
+ */
+function withoutBackslashes(text: string, r: TokenRun): string {
+  let sql = text.slice(r.start, r.end);
+  for (const t of r.tokens) {
+    if (t.kind !== 'string' || !text.slice(t.start, t.end).includes('\\')) continue;
+    const from = t.start - r.start;
+    const to = t.end - r.start;
+    sql = sql.slice(0, from) + sql.slice(from, to).replaceAll('\\', '_') + sql.slice(to);
+  }
+  return sql;
 }
 
 /** The parser's own error, re-run to report it (the first attempt may have been the stripped text). */
@@ -67,10 +83,10 @@ function failureOf(sql: string, r: TokenRun, dialect: Exclude<Dialect, 'postgres
  * CREATE TABLE such a clause changes nothing a rule looks at (the table is new), so it is blanked
  * out (same length, so offsets stay true) and the statement parsed again by the grammar.
  */
-function withoutForeignKeys(text: string, r: TokenRun): string | null {
+function withoutForeignKeys(statement: string, r: TokenRun): string | null {
   const t = r.tokens;
   if (!isWord(t[0], 'CREATE') || !t.some((x) => isWord(x, 'REFERENCES'))) return null;
-  let sql = text.slice(r.start, r.end);
+  let sql = statement;
   let changed = false;
   for (let i = 0; i < t.length; i++) {
     const isConstraint = isWord(t[i], 'CONSTRAINT') && isWord(t[i + 2], 'FOREIGN');

@@ -80,7 +80,7 @@ export function tokenize(text: string, dialect: Dialect): Token[] {
     }
     if (c === '"' || c === '`' || (c === '[' && (dialect === 'sqlserver' || dialect === 'sqlite'))) {
       const close = c === '[' ? ']' : c;
-      const end = quoted(text, i, close, false, c === '[' ? 1 : 0);
+      const end = quoted(text, i, close, false);
       if (end < 0) throw new LexError({ offset: i, message: `unterminated quoted identifier ${c}` });
       push('identifier', i, end, text.slice(i + 1, end - 1).replaceAll(close + close, close));
       i = end;
@@ -118,8 +118,8 @@ function lastIsPrefix(tokens: Token[], quoteAt: number): boolean {
 }
 
 /** End offset (exclusive) of a quoted run starting at `start`, doubling the quote to escape it. */
-function quoted(text: string, start: number, close: string, backslash: boolean, openLen = 1): number {
-  let i = start + openLen;
+function quoted(text: string, start: number, close: string, backslash: boolean): number {
+  let i = start + 1;
   while (i < text.length) {
     const ch = text[i]!;
     if (backslash && ch === '\\') { i += 2; continue; }
