@@ -8,8 +8,8 @@ import { rolloutCommands } from './rollout-commands.js';
 import { runStart } from './start.js';
 import { EXIT_USER_ERROR } from './exit-codes.js';
 import { runValidate } from './validate.js';
-import { runCheckMigrations } from './check-migrations.js';
-import { DIALECTS, MIGRATION_PHASES, REPORT_FORMATS } from '../migrations/index.js';
+import { REPORT_FORMATS } from '../migrations/report-formats.js';
+import { DIALECTS, MIGRATION_PHASES } from '../migrations/types.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('cutover')
@@ -37,6 +37,8 @@ await yargs(hideBin(process.argv))
     .option('phase', { type: 'string', choices: [...MIGRATION_PHASES], default: 'expand' as const, describe: 'expand: the old version still runs; contract: it is gone' })
     .option('format', { type: 'string', choices: [...REPORT_FORMATS], default: 'text' as const, describe: 'text, json, or SARIF 2.1.0' }),
   async (argv) => {
+    // The parsers (a WASM module, a large grammar) load only for this command, not for `start`.
+    const { runCheckMigrations } = await import('./check-migrations.js');
     process.exitCode = await runCheckMigrations({ paths: argv.paths, dialect: argv.dialect, phase: argv.phase, format: argv.format });
   })
   .command(rolloutCommands)

@@ -84,7 +84,7 @@ export async function checkSql(text: string, file: string, options: CheckOptions
   const { suppressions, problems } = readSuppressions(tokens);
   for (const p of problems) meta(p.ruleId, p.offset, p.message);
   const claimed = new Set<number>();
-  const context = { dialect: options.dialect, inTransaction: false, lockTimeoutSet: false, createdHere: new Set<string>() };
+  const context: MutableContext = { dialect: options.dialect, inTransaction: false, lockTimeout: 'none', createdHere: new Set<string>() };
   for (const s of parsed.statements) {
     const allowed = new Set<string>();
     suppressions.forEach((sup, i) => {
@@ -123,9 +123,17 @@ function evaluate(s: Statement, c: RuleContext, o: CheckOptions, allowed: Readon
   return out;
 }
 
-function advance(c: RuleContext & { createdHere: Set<string> }, s: Statement): void {
+type MutableContext = RuleContext & { createdHere: Set<string> };
+
+function advance(c: MutableContext, s: Statement): void {
   if (s.transaction === 'begin') c.inTransaction = true;
-  else if (s.transaction === 'commit') c.inTransaction = false;
-  if (s.setsLockTimeout) c.lockTimeoutSet = true;
+  else if (s.transaction === 'commit') {
+    c.inTransaction = false;
+    // SET LOCAL lasts until the end of the transaction.
+    if (c.lockTimeout === 'local') c.lockTimeout = 'none';
+  }
+  if (s.lockTimeout === 'set') c.lockTimeout = 'session';
+  else if (s.lockTimeout === 'setLocal' && c.inTransaction) c.lockTimeout = 'local';
+  else if (s.lockTimeout === 'reset') c.lockTimeout = 'none';
   for (const ch of s.changes) if (ch.kind === 'createTable') c.createdHere.add(ch.table);
 }

@@ -56,7 +56,7 @@ export async function parsePostgres(text: string, tokens: readonly Token[]): Pro
 }
 
 function normalise(stmt: Node, start: number, end: number, toChar: (b: number) => number): Statement {
-  const s: Statement = { start, end, changes: [], transaction: null, setsLockTimeout: false, lock: null, lockedTables: [] };
+  const s: Statement = { start, end, changes: [], transaction: null, lockTimeout: null, lock: null, lockedTables: [] };
   const [kind, body] = Object.entries(stmt)[0] ?? ['', {}];
   const n = obj(body);
   switch (kind) {
@@ -67,7 +67,11 @@ function normalise(stmt: Node, start: number, end: number, toChar: (b: number) =
       break;
     }
     case 'VariableSetStmt':
-      if (str(n.name) === 'lock_timeout' && str(n.kind) === 'VAR_SET_VALUE') s.setsLockTimeout = !isZero(list(n.args)[0]);
+      // SET, SET LOCAL, SET ... TO DEFAULT and RESET all arrive here.
+      if (str(n.name) === 'lock_timeout') {
+        const zero = str(n.kind) !== 'VAR_SET_VALUE' || isZero(list(n.args)[0]);
+        s.lockTimeout = zero ? 'reset' : n.is_local === true ? 'setLocal' : 'set';
+      }
       break;
     case 'CreateStmt':
       s.changes.push({ kind: 'createTable', table: relName(n.relation) });
@@ -221,6 +225,8 @@ function renameStmt(n: Node, s: Statement): void {
       lockOn(s, 'ACCESS EXCLUSIVE', table);
       break;
     case 'OBJECT_TABLE':
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW':
       s.changes.push({ kind: 'renameTable', table, to: str(n.newname) });
       lockOn(s, 'ACCESS EXCLUSIVE', table);
       break;
@@ -240,6 +246,11 @@ function dropStmt(n: Node, s: Statement): void {
         s.changes.push({ kind: 'dropTable', table });
         lockOn(s, 'ACCESS EXCLUSIVE', table);
       }
+      break;
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW':
+      // The old version queries a view like a table.
+      for (const view of names) s.changes.push({ kind: 'dropTable', table: view });
       break;
     case 'OBJECT_INDEX':
       s.changes.push({ kind: 'dropIndex', concurrent: n.concurrent === true });

@@ -4,8 +4,7 @@ import { META_RULES, RULES } from './rules/index.js';
 import type { CheckReport } from './check.js';
 import type { CheckOptions } from './check.js';
 
-export type ReportFormat = 'text' | 'json' | 'sarif';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'sarif'];
+import type { ReportFormat } from './report-formats.js';
 
 const DOCS = 'docs/migrations.md';
 

@@ -19,7 +19,7 @@ const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export function emptyStatement(start: number, end: number): Statement {
-  return { start, end, changes: [], transaction: null, setsLockTimeout: false, lock: null, lockedTables: [] };
+  return { start, end, changes: [], transaction: null, lockTimeout: null, lock: null, lockedTables: [] };
 }
 
 /** One statement's tokens → the model, or where and why it does not parse. */
@@ -114,7 +114,7 @@ function normalise(n: Node, s: Statement, dialect: Dialect): void {
       }
       return;
     case 'drop':
-      if (str(n.keyword) === 'table') for (const t of list(n.name)) s.changes.push({ kind: 'dropTable', table: tableName(t) });
+      if (str(n.keyword) === 'table' || str(n.keyword) === 'view') for (const t of list(n.name)) s.changes.push({ kind: 'dropTable', table: tableName(t) });
       else if (str(n.keyword) === 'index') s.changes.push({ kind: 'dropIndex', concurrent: false });
       return;
     case 'truncate':
@@ -132,7 +132,7 @@ function normalise(n: Node, s: Statement, dialect: Dialect): void {
       for (const e of list(n.expr)) {
         const name = str(obj(e.left).value) || str(obj(e.left).name);
         const value = Number(obj(e.right).value);
-        if (/^lock_timeout$/i.test(name) && value > 0) s.setsLockTimeout = true;
+        if (/^lock_timeout$/i.test(name)) s.lockTimeout = value > 0 ? 'set' : 'reset';
       }
       return;
     case 'transaction':

@@ -11,7 +11,7 @@ import { foreignKeyEnd } from './clauses.js';
 import type { Dialect, SchemaChange, Statement } from './types.js';
 
 function empty(r: TokenRun): Statement {
-  return { start: r.start, end: r.end, changes: [], transaction: null, setsLockTimeout: false, lock: null, lockedTables: [] };
+  return { start: r.start, end: r.end, changes: [], transaction: null, lockTimeout: null, lock: null, lockedTables: [] };
 }
 
 /** Tried before the grammar: node-sql-parser misreads `BEGIN TRANSACTION` in T-SQL as an assignment. */

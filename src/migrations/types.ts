@@ -38,8 +38,11 @@ export interface Statement {
   changes: SchemaChange[];
   /** begin/commit of an explicit transaction block, as far as it affects the rules. */
   transaction: 'begin' | 'commit' | null;
-  /** `SET [LOCAL] lock_timeout = <non-zero>` (PostgreSQL) or `SET LOCK_TIMEOUT n` (SQL Server). */
-  setsLockTimeout: boolean;
+  /**
+   * `SET lock_timeout = <non-zero>` (PostgreSQL) or `SET LOCK_TIMEOUT n` (SQL Server): set;
+   * `SET LOCAL ...`: set until the transaction ends; `= 0`, `DEFAULT` or `RESET`: reset.
+   */
+  lockTimeout: 'set' | 'setLocal' | 'reset' | null;
   /** The strongest lock it takes on an existing table, where the dialect adapter knows it. */
   lock: LockLevel;
   /** Tables the lock is taken on (for the message and the "created in this file" exemption). */
@@ -65,7 +68,8 @@ export type RuleCategory = 'breaking' | 'lock' | 'data-loss';
 export interface RuleContext {
   dialect: Dialect;
   inTransaction: boolean;
-  lockTimeoutSet: boolean;
+  /** A lock_timeout in force: for the session, until the transaction ends, or none. */
+  lockTimeout: 'session' | 'local' | 'none';
   /** Tables created earlier in the same file: empty and unknown to the old version. */
   createdHere: ReadonlySet<string>;
 }

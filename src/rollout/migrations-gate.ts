@@ -3,7 +3,7 @@
  * the files and never connects to a database. The reason lists the findings (bounded, for the
  * state file and the notification) because the operator must see which statement blocks.
  */
-import { checkPaths, MigrationInputError, type Dialect, type MigrationPhase } from '../migrations/index.js';
+import type { Dialect, MigrationPhase } from '../migrations/index.js';
 import type { GateOutcome } from './gates.js';
 
 /** Findings quoted in the reason; the rest are counted. `cutover check-migrations` shows them all. */
@@ -12,6 +12,8 @@ const FINDINGS_IN_REASON = 5;
 export async function migrationsGate(gate: { path: string | string[]; dialect: Dialect; phase: MigrationPhase }, signal: AbortSignal): Promise<GateOutcome> {
   const paths = Array.isArray(gate.path) ? gate.path : [gate.path];
   const what = `migrations ${paths.join(', ')} (${gate.dialect}, ${gate.phase})`;
+  // Loaded on first use: the parsers cost the proxy process ~40 MB it needs only with this gate.
+  const { checkPaths, MigrationInputError } = await import('../migrations/index.js');
   try {
     const report = await checkPaths(paths, { dialect: gate.dialect, phase: gate.phase });
     if (signal.aborted) return { passed: false, reason: `${what}: cancelled` };

@@ -64,7 +64,7 @@ export const accessExclusiveWithoutLockTimeout: Rule = {
   lock: 'ACCESS EXCLUSIVE',
   alternative: "SET lock_timeout = '2s' before the statement (and retry the migration on timeout)",
   check: (s, c) => {
-    if (s.lock !== 'ACCESS EXCLUSIVE' || c.lockTimeoutSet) return [];
+    if (s.lock !== 'ACCESS EXCLUSIVE' || c.lockTimeout !== 'none') return [];
     const tables = s.lockedTables.filter((t) => !c.createdHere.has(t));
     return tables.length > 0 ? [{ subject: tables.join(', ') }] : [];
   },
