@@ -84,7 +84,10 @@ export async function checkSql(text: string, file: string, options: CheckOptions
   const { suppressions, problems } = readSuppressions(tokens);
   for (const p of problems) meta(p.ruleId, p.offset, p.message);
   const claimed = new Set<number>();
-  const context: MutableContext = { dialect: options.dialect, inTransaction: false, lockTimeout: 'none', createdHere: new Set<string>() };
+  const context: MutableContext = {
+    dialect: options.dialect, inTransaction: false, lockTimeout: 'none', foreignKeyChecksOff: false, createdHere: new Set<string>(), notNullAddedHere: new Set<string>(),
+    replacedLater: new Set(parsed.statements.flatMap((s) => s.changes.flatMap((ch) => (ch.kind === 'renameTable' ? [ch.to] : [])))),
+  };
   for (const s of parsed.statements) {
     const allowed = new Set<string>();
     suppressions.forEach((sup, i) => {
@@ -123,7 +126,7 @@ function evaluate(s: Statement, c: RuleContext, o: CheckOptions, allowed: Readon
   return out;
 }
 
-type MutableContext = RuleContext & { createdHere: Set<string> };
+type MutableContext = RuleContext & { createdHere: Set<string>; notNullAddedHere: Set<string> };
 
 function advance(c: MutableContext, s: Statement): void {
   if (s.transaction === 'begin') c.inTransaction = true;
@@ -135,5 +138,9 @@ function advance(c: MutableContext, s: Statement): void {
   if (s.lockTimeout === 'set') c.lockTimeout = 'session';
   else if (s.lockTimeout === 'setLocal' && c.inTransaction) c.lockTimeout = 'local';
   else if (s.lockTimeout === 'reset') c.lockTimeout = 'none';
-  for (const ch of s.changes) if (ch.kind === 'createTable') c.createdHere.add(ch.table);
+  if (s.foreignKeyChecks !== undefined) c.foreignKeyChecksOff = !s.foreignKeyChecks;
+  for (const ch of s.changes) {
+    if (ch.kind === 'createTable') c.createdHere.add(ch.table);
+    if (ch.kind === 'addColumn' && ch.notNull && ch.hasDefault) c.notNullAddedHere.add(`${ch.table}.${ch.column}`);
+  }
 }

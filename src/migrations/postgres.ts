@@ -123,6 +123,10 @@ function alterTable(n: Node, s: Statement, toChar: (b: number) => number): void 
       case 'AT_SetNotNull':
         s.changes.push({ kind: 'setNotNull', table, column: str(cmd.name) });
         break;
+      case 'AT_ColumnDefault':
+        // ALTER COLUMN ... DROP DEFAULT has no expression; SET DEFAULT has one.
+        if (cmd.def === undefined) s.changes.push({ kind: 'dropDefault', table, column: str(cmd.name) });
+        break;
       case 'AT_AddConstraint': {
         const con = obj(def.Constraint);
         s.changes.push({

@@ -133,6 +133,7 @@ function normalise(n: Node, s: Statement, dialect: Dialect): void {
         const name = str(obj(e.left).value) || str(obj(e.left).name);
         const value = Number(obj(e.right).value);
         if (/^lock_timeout$/i.test(name)) s.lockTimeout = value > 0 ? 'set' : 'reset';
+        if (/^foreign_key_checks$/i.test(name)) s.foreignKeyChecks = value !== 0 && !/^off$/i.test(String(obj(e.right).value));
       }
       return;
     case 'transaction':

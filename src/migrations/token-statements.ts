@@ -46,6 +46,8 @@ export function tokenFallback(_text: string, r: TokenRun, dialect: Dialect): Sta
     }
     const fk = addForeignKey(t);
     if (fk) return { ...empty(r), changes: [fk] };
+    const dflt = columnDefault(t);
+    if (dflt !== undefined) return { ...empty(r), changes: dflt ? [dflt] : [] };
   }
   return null;
 }
@@ -90,6 +92,24 @@ function schemaTransfer(t: Token[]): (SchemaChange & { kind: 'renameTable' }) | 
   if (!table || table.next !== t.length) return null;
   const name = table.parts[table.parts.length - 1]!;
   return { kind: 'renameTable', table: table.parts.join('.'), to: `${schema.parts.join('.')}.${name}` };
+}
+
+/**
+ * MySQL's `ALTER TABLE t ALTER [COLUMN] c DROP DEFAULT | SET DEFAULT <literal>`: a dropDefault
+ * change, null for SET DEFAULT (harmless), undefined when the statement is something else.
+ */
+function columnDefault(t: Token[]): SchemaChange | null | undefined {
+  const table = qualifiedName(t, 2);
+  if (!table || !isWord(t[table.next], 'ALTER')) return undefined;
+  let i = table.next + 1;
+  if (isWord(t[i], 'COLUMN')) i++;
+  const column = t[i];
+  if (column === undefined || (column.kind !== 'word' && column.kind !== 'identifier')) return undefined;
+  const name = column.kind === 'word' ? column.value.toLowerCase() : column.value;
+  if (isWord(t[i + 1], 'DROP') && isWord(t[i + 2], 'DEFAULT') && t.length === i + 3) return { kind: 'dropDefault', table: table.parts.join('.'), column: name };
+  const value = t[i + 3];
+  if (isWord(t[i + 1], 'SET') && isWord(t[i + 2], 'DEFAULT') && t.length === i + 4 && value !== undefined && ['string', 'number', 'word'].includes(value.kind)) return null;
+  return undefined;
 }
 
 function transactionControl(t: Token[], dialect: Dialect): 'begin' | 'commit' | null {

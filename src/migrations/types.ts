@@ -23,6 +23,7 @@ export type SchemaChange =
   | { kind: 'renameColumn'; table: string; column: string; to: string }
   | { kind: 'changeColumnType'; table: string; column: string; type: string }
   | { kind: 'setNotNull'; table: string; column: string }
+  | { kind: 'dropDefault'; table: string; column: string }
   | { kind: 'addConstraint'; table: string; constraint: ConstraintKind; notValid: boolean; usingIndex: boolean }
   | { kind: 'createIndex'; table: string; concurrent: boolean; unique: boolean; online: boolean }
   | { kind: 'dropIndex'; concurrent: boolean }
@@ -43,6 +44,8 @@ export interface Statement {
    * `SET LOCAL ...`: set until the transaction ends; `= 0`, `DEFAULT` or `RESET`: reset.
    */
   lockTimeout: 'set' | 'setLocal' | 'reset' | null;
+  /** MySQL's `SET foreign_key_checks = 0|1`, where the statement sets it. */
+  foreignKeyChecks?: boolean;
   /** The strongest lock it takes on an existing table, where the dialect adapter knows it. */
   lock: LockLevel;
   /** Tables the lock is taken on (for the message and the "created in this file" exemption). */
@@ -72,6 +75,12 @@ export interface RuleContext {
   lockTimeout: 'session' | 'local' | 'none';
   /** Tables created earlier in the same file: empty and unknown to the old version. */
   createdHere: ReadonlySet<string>;
+  /** `table.column` added NOT NULL with a DEFAULT earlier in the file (a later DROP DEFAULT breaks old INSERTs). */
+  notNullAddedHere: ReadonlySet<string>;
+  /** MySQL: `SET foreign_key_checks = 0` in force, so a new foreign key is added in place, unvalidated. */
+  foreignKeyChecksOff: boolean;
+  /** Tables that a later statement renames another table to: a drop here is half of a rebuild. */
+  replacedLater: ReadonlySet<string>;
 }
 
 /** A match of a rule on one statement; the rule adds its why, lock and alternative. */

@@ -26,7 +26,9 @@ export const dropTable: Rule = {
   why: 'the old version still queries this table; every such request fails once it is dropped',
   lock: 'ACCESS EXCLUSIVE on the table',
   alternative: 'stop using the table in the new version, ship it, and drop the table in the contract migration once the old version is gone',
-  check: (s, c) => hits(changesOf(s, c, 'dropTable'), (x) => ({ subject: x.table })),
+  check: (s, c) => hits(changesOf(s, c, 'dropTable'), (x) => (c.replacedLater.has(x.table)
+    ? { subject: x.table, detail: 'a table rebuild: another table is renamed to this name later in the file; it breaks the old version if the new shape drops, renames or retypes a column it uses' }
+    : { subject: x.table })),
 };
 
 export const renameColumn: Rule = {
@@ -58,7 +60,12 @@ export const addNotNullColumnWithoutDefault: Rule = {
   why: 'the old version does not fill the new column, so its INSERTs fail (and on a populated table the statement itself fails)',
   lock: null,
   alternative: 'add the column as NULL (or NOT NULL with a constant DEFAULT), have the new version fill it, backfill, then add NOT NULL in the contract migration',
-  check: (s, c) => hits(changesOf(s, c, 'addColumn').filter((x) => x.notNull && !x.hasDefault && !x.generated), (x) => ({ subject: `${x.table}.${x.column}` })),
+  check: (s, c) => [
+    ...hits(changesOf(s, c, 'addColumn').filter((x) => x.notNull && !x.hasDefault && !x.generated), (x) => ({ subject: `${x.table}.${x.column}` })),
+    // Django's AddField adds NOT NULL DEFAULT x, then drops the default: the same break, one statement later.
+    ...hits(changesOf(s, c, 'dropDefault').filter((x) => c.notNullAddedHere.has(`${x.table}.${x.column}`)),
+      (x) => ({ subject: `${x.table}.${x.column}`, detail: 'added NOT NULL above; dropping its DEFAULT leaves it without one' })),
+  ],
 };
 
 export const setNotNull: Rule = {

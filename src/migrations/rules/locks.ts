@@ -27,11 +27,13 @@ export const concurrentIndexInTransaction: Rule = {
 };
 
 export const foreignKeyWithoutNotValid: Rule = {
-  id: 'foreign-key-without-not-valid', category: 'lock', phases: ['expand', 'contract'], dialects: ['postgres'],
-  why: 'validating every existing row blocks writes on both tables for the whole scan',
-  lock: 'SHARE ROW EXCLUSIVE on the table and the referenced table during validation',
-  alternative: 'ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a separate statement (takes SHARE UPDATE EXCLUSIVE only)',
-  check: (s, c) => changesOf(s, c, 'addConstraint').filter((x) => x.constraint === 'foreignKey' && !x.notValid).map((x) => ({ subject: x.table })),
+  id: 'foreign-key-without-not-valid', category: 'lock', phases: ['expand', 'contract'], dialects: ['postgres', 'mysql'],
+  why: 'validating every existing row blocks writes on both tables for the whole scan (MySQL: a table copy)',
+  lock: 'SHARE ROW EXCLUSIVE on the table and the referenced table during validation (PostgreSQL); ALGORITHM=COPY, writes blocked (MySQL)',
+  alternative: 'ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a separate statement (PostgreSQL); SET foreign_key_checks = 0 before it, so InnoDB adds it in place (MySQL; check the data yourself)',
+  check: (s, c) => changesOf(s, c, 'addConstraint')
+    .filter((x) => x.constraint === 'foreignKey' && !x.notValid && !(c.dialect === 'mysql' && c.foreignKeyChecksOff))
+    .map((x) => ({ subject: x.table })),
 };
 
 export const checkWithoutNotValid: Rule = {
