@@ -198,6 +198,9 @@ Why they differ, by kind (read with the table above):
 - **serial / identity columns**: the fill rewrites the table under ACCESS EXCLUSIVE; squawk only suggests identity (style).
 - **DROP INDEX CONCURRENTLY in a transaction** fails like CREATE does; squawk's rule covers CREATE only.
 - **tables created earlier in the same file** are empty and unknown to the old version: cutover does not flag locks or constraints on them (the fixture says so with \`-- squawk-differs:\`).
+- **views**: cutover treats DROP VIEW / ALTER VIEW ... RENAME like the table forms (the old version reads views like tables); squawk does not.
+- **lock_timeout scope**: cutover follows the file in order (SET LOCAL ends at COMMIT, RESET and 0 switch it off); squawk counts any earlier SET.
+- **DROP DEFAULT on a column added NOT NULL in the same file** (Django's AddField): the old version's INSERTs fail as with a NOT NULL column without default; squawk sees two harmless statements.
 - **cutover:allow** suppressions are switched off for this comparison, so both tools see every statement.
 ${timing}`;
 
