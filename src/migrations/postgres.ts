@@ -6,13 +6,10 @@
 import { loadModule, parseSync } from 'libpg-query';
 import { sqlErrorOffset, utf8OffsetMapper } from './offsets.js';
 import type { Token } from './tokens.js';
-import type { ConstraintKind, LockLevel, ParsedFile, SchemaChange, Statement } from './types.js';
+import { alterTable } from './postgres-alter.js';
+import { isZero, list, lockOn, obj, relName, str, type Node } from './postgres-ast.js';
+import type { ParsedFile, Statement } from './types.js';
 
-/* The AST is a tree of single-key objects ({ AlterTableStmt: {...} }); these read it loosely. */
-type Node = Record<string, unknown>;
-const obj = (v: unknown): Node => (v !== null && typeof v === 'object' ? (v as Node) : {});
-const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 let loading: Promise<void> | null = null;
 
@@ -21,19 +18,6 @@ export function loadPostgresParser(): Promise<void> {
   loading ??= loadModule();
   return loading;
 }
-
-/**
- * Functions whose value PostgreSQL evaluates once for `ADD COLUMN ... DEFAULT f()` (stable or
- * immutable), so the default is stored in the catalog and the table is not rewritten (PG 11+).
- * Any other function call is treated as volatile: we cannot know a user function's volatility.
- */
-const NON_VOLATILE_FUNCTIONS = new Set([
-  'now', 'current_timestamp', 'current_date', 'transaction_timestamp', 'statement_timestamp', 'localtimestamp',
-  'lower', 'upper', 'coalesce', 'concat', 'length', 'abs', 'round', 'to_jsonb', 'jsonb_build_object', 'json_build_object', 'array',
-  'make_interval', 'make_date', 'to_timestamp', 'to_date', 'current_user', 'current_schema',
-]);
-
-const SERIAL_TYPES = new Set(['serial', 'bigserial', 'smallserial', 'serial2', 'serial4', 'serial8']);
 
 export async function parsePostgres(text: string, tokens: readonly Token[]): Promise<ParsedFile> {
   await loadPostgresParser();
@@ -103,124 +87,6 @@ function normalise(stmt: Node, start: number, end: number, toChar: (b: number) =
   return s;
 }
 
-function alterTable(n: Node, s: Statement, toChar: (b: number) => number): void {
-  const table = relName(n.relation);
-  for (const c of list(n.cmds)) {
-    const cmd = obj(c.AlterTableCmd);
-    const subtype = str(cmd.subtype);
-    const def = obj(cmd.def);
-    lockOn(s, alterLock(subtype, def), table);
-    switch (subtype) {
-      case 'AT_AddColumn':
-        addColumn(table, obj(def.ColumnDef), s, toChar);
-        break;
-      case 'AT_DropColumn':
-        s.changes.push({ kind: 'dropColumn', table, column: str(cmd.name) });
-        break;
-      case 'AT_AlterColumnType':
-        s.changes.push({ kind: 'changeColumnType', table, column: str(cmd.name), type: typeName(obj(def.ColumnDef).typeName) });
-        break;
-      case 'AT_SetNotNull':
-        s.changes.push({ kind: 'setNotNull', table, column: str(cmd.name) });
-        break;
-      case 'AT_ColumnDefault':
-        // ALTER COLUMN ... DROP DEFAULT has no expression; SET DEFAULT has one.
-        if (cmd.def === undefined) s.changes.push({ kind: 'dropDefault', table, column: str(cmd.name) });
-        break;
-      case 'AT_AddConstraint': {
-        const con = obj(def.Constraint);
-        s.changes.push({
-          kind: 'addConstraint', table, constraint: constraintKind(str(con.contype)),
-          notValid: con.skip_validation === true, usingIndex: str(con.indexname) !== '',
-        });
-        if (typeof con.location === 'number') s.at ??= toChar(con.location);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-}
-
-/** The lock an ALTER TABLE subcommand takes (PostgreSQL docs, ALTER TABLE: "Notes" per form). */
-function alterLock(subtype: string, def: Node): LockLevel {
-  switch (subtype) {
-    case 'AT_ValidateConstraint':
-    case 'AT_SetStatistics':
-    case 'AT_ClusterOn':
-    case 'AT_DropCluster':
-      return 'SHARE UPDATE EXCLUSIVE';
-    case 'AT_AddConstraint':
-      return str(obj(def.Constraint).contype) === 'CONSTR_FOREIGN' ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
-    default:
-      return 'ACCESS EXCLUSIVE';
-  }
-}
-
-function addColumn(table: string, col: Node, s: Statement, toChar: (b: number) => number): void {
-  const column = str(col.colname);
-  const type = typeName(col.typeName);
-  let notNull = false;
-  let hasDefault = false;
-  let generated = false;
-  let volatileDefault: string | null = null;
-  if (SERIAL_TYPES.has(type)) {
-    hasDefault = true;
-    volatileDefault = `${type} (nextval)`;
-  }
-  const more: SchemaChange[] = [];
-  for (const c of list(col.constraints)) {
-    const con = obj(c.Constraint);
-    switch (str(con.contype)) {
-      case 'CONSTR_NOTNULL':
-        notNull = true;
-        break;
-      case 'CONSTR_DEFAULT':
-        hasDefault = true;
-        volatileDefault ??= volatileCall(con.raw_expr);
-        break;
-      case 'CONSTR_IDENTITY':
-        // Filling an identity column for every existing row rewrites the table.
-        hasDefault = true;
-        volatileDefault ??= 'GENERATED AS IDENTITY';
-        break;
-      case 'CONSTR_GENERATED':
-        generated = true;
-        volatileDefault ??= 'GENERATED ALWAYS AS (...) STORED';
-        break;
-      case 'CONSTR_PRIMARY':
-        notNull = true;
-        more.push({ kind: 'addConstraint', table, constraint: 'primaryKey', notValid: false, usingIndex: false });
-        break;
-      case 'CONSTR_UNIQUE':
-        more.push({ kind: 'addConstraint', table, constraint: 'unique', notValid: false, usingIndex: false });
-        break;
-      default:
-        break;
-    }
-  }
-  s.changes.push({ kind: 'addColumn', table, column, notNull, hasDefault, volatileDefault, generated }, ...more);
-  if (typeof col.location === 'number') s.at ??= toChar(col.location);
-}
-
-/** The first function call in a default expression that PostgreSQL would evaluate per row. */
-function volatileCall(expr: unknown): string | null {
-  let found: string | null = null;
-  const walk = (v: unknown): void => {
-    if (found !== null || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) { v.forEach(walk); return; }
-    const node = v as Node;
-    if ('FuncCall' in node) {
-      const names = list(obj(node.FuncCall).funcname).map((x) => str(obj(x.String).sval));
-      const name = names[names.length - 1] ?? '';
-      if (!NON_VOLATILE_FUNCTIONS.has(name)) { found = `${name}()`; return; }
-    }
-    Object.values(node).forEach(walk);
-  };
-  walk(expr);
-  return found;
-}
-
 function renameStmt(n: Node, s: Statement): void {
   const table = relName(n.relation);
   switch (str(n.renameType)) {
@@ -264,40 +130,4 @@ function dropStmt(n: Node, s: Statement): void {
     default:
       break;
   }
-}
-
-const LOCK_ORDER: LockLevel[] = [null, 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'ACCESS EXCLUSIVE'];
-
-function lockOn(s: Statement, lock: LockLevel, table: string): void {
-  if (LOCK_ORDER.indexOf(lock) > LOCK_ORDER.indexOf(s.lock)) s.lock = lock;
-  if (!s.lockedTables.includes(table)) s.lockedTables.push(table);
-}
-
-function relName(v: unknown): string {
-  const r = obj(v);
-  const schema = str(r.schemaname);
-  return schema ? `${schema}.${str(r.relname)}` : str(r.relname);
-}
-
-function typeName(v: unknown): string {
-  const names = list(obj(v).names).map((x) => str(obj(x.String).sval)).filter((x) => x !== 'pg_catalog');
-  return names.join('.');
-}
-
-function constraintKind(contype: string): ConstraintKind {
-  switch (contype) {
-    case 'CONSTR_UNIQUE': return 'unique';
-    case 'CONSTR_PRIMARY': return 'primaryKey';
-    case 'CONSTR_FOREIGN': return 'foreignKey';
-    case 'CONSTR_CHECK': return 'check';
-    case 'CONSTR_EXCLUSION': return 'exclusion';
-    default: return 'other';
-  }
-}
-
-function isZero(arg: Node | undefined): boolean {
-  const c = obj(arg?.A_Const);
-  if ('ival' in c) return Number(obj(c.ival).ival ?? 0) === 0;
-  if ('sval' in c) return /^\s*0\s*(ms|s|min|h|d)?\s*$/.test(str(obj(c.sval).sval));
-  return false;
 }
