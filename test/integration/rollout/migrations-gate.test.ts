@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCutover, startUpstream, testConfig } from '../../helpers/servers.js';
+import { migrationsGate } from '../../../src/rollout/migrations-gate.js';
 import { FAST_ROLLOUT, getRoute, pollUntil } from './load.js';
 
 /** A webhook that keeps every notification it receives. */
@@ -104,5 +105,17 @@ describe('migrations gate', () => {
     expect(route.history.at(-1)?.reason).toMatch(/^after-promotion gate failed: gate 1 of 1: migrations .* \(postgres, contract\): 2 unsafe finding\(s\): .*003_contract.sql:1:1 rename-column: users.name/);
     const notified = await pollUntil(() => hook.bodies.find((b) => b.reason.startsWith('after-promotion gate failed')), 'the after-promotion notification');
     expect(notified).toMatchObject({ from: 'promoted', to: 'promoted' });
+  });
+
+  it('quotes at most five findings in the reason and counts the rest; a cancelled run says so', async () => {
+    const drops = Array.from({ length: 7 }, (_, i) => `ALTER TABLE t${i} DROP COLUMN c;`).join('\n');
+    const path = await migrations({ '001.sql': `SET lock_timeout = '2s';\n${drops}\n` });
+    const outcome = await migrationsGate({ path, dialect: 'postgres', phase: 'expand' }, new AbortController().signal);
+    expect(outcome.passed).toBe(false);
+    expect(outcome.reason).toMatch(/: 7 unsafe finding\(s\): .*001\.sql:2:1 drop-column: t0\.c/);
+    expect(outcome.reason.match(/drop-column/g)).toHaveLength(5);
+    expect(outcome.reason).toMatch(/; and 2 more \(run cutover check-migrations\)$/);
+    const cancelled = await migrationsGate({ path, dialect: 'postgres', phase: 'expand' }, AbortSignal.abort());
+    expect(cancelled).toEqual({ passed: false, reason: `migrations ${path} (postgres, expand): cancelled` });
   });
 });
