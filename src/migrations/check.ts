@@ -68,6 +68,8 @@ export async function checkSql(text: string, file: string, options: CheckOptions
     const { line, column } = lines.at(offset);
     findings.push({ file, line, column, ruleId, level: 'error', message, why: META_RULES[ruleId], lock: null, alternative: null });
   };
+  // MySQL runs what is inside /*!40101 ... */ (mysqldump writes them): blank the markers, check the SQL.
+  if (options.dialect === 'mysql') text = withoutExecutableCommentMarkers(text);
   let tokens: Token[];
   try {
     tokens = tokenize(text, options.dialect);
@@ -102,6 +104,23 @@ export async function checkSql(text: string, file: string, options: CheckOptions
     if (!claimed.has(i)) meta('suppression-without-statement', sup.start, `'cutover:allow ${sup.rules.join(', ')}' is not followed by a statement`);
   });
   return findings.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function withoutExecutableCommentMarkers(text: string): string {
+  if (!text.includes('/*!')) return text;
+  let tokens: Token[];
+  try {
+    tokens = tokenize(text, 'mysql');
+  } catch {
+    return text;
+  }
+  let out = text;
+  for (const t of tokens) {
+    if (t.kind !== 'comment' || text[t.start + 1] !== '*' || text[t.start + 2] !== '!') continue;
+    const open = /^\/\*!\d*/.exec(text.slice(t.start))![0].length;
+    out = out.slice(0, t.start) + ' '.repeat(open) + out.slice(t.start + open, t.end - 2) + '  ' + out.slice(t.end);
+  }
+  return out;
 }
 
 async function parseFile(text: string, tokens: Token[], dialect: Dialect): Promise<ParsedFile> {

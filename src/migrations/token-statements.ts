@@ -34,6 +34,12 @@ export function fromTokens(_text: string, r: TokenRun, dialect: Dialect): Statem
 export function tokenFallback(_text: string, r: TokenRun, dialect: Dialect): Statement | null {
   const t = r.tokens;
   if (dialect === 'sqlite' && isWord(t[0], 'PRAGMA')) return empty(r);
+  // MySQL: SET NAMES utf8mb4 [COLLATE x], SET CHARACTER SET x: the connection's character set.
+  if (dialect === 'mysql' && isWord(t[0], 'SET') && (isWord(t[1], 'NAMES') || (isWord(t[1], 'CHARACTER') && isWord(t[2], 'SET')))) return empty(r);
+  if (dialect === 'mysql' && isWord(t[0], 'ALTER') && isWord(t[1], 'TABLE')) {
+    const mysql = mysqlAlter(t, r);
+    if (mysql) return mysql;
+  }
   if (isWord(t[0], 'DROP') && isWord(t[1], 'INDEX')) return { ...empty(r), changes: [{ kind: 'dropIndex', concurrent: false }] };
   // ALTER TABLE name DROP CONSTRAINT [IF EXISTS] name: removes a constraint; nothing the old version relies on.
   if (isWord(t[0], 'ALTER') && isWord(t[1], 'TABLE')) {
@@ -48,6 +54,22 @@ export function tokenFallback(_text: string, r: TokenRun, dialect: Dialect): Sta
     if (fk) return { ...empty(r), changes: [fk] };
     const dflt = columnDefault(t);
     if (dflt !== undefined) return { ...empty(r), changes: dflt ? [dflt] : [] };
+  }
+  return null;
+}
+
+/**
+ * MySQL's `ALTER TABLE t RENAME INDEX|KEY a TO b` (harmless) and `ALTER TABLE t CONVERT TO
+ * CHARACTER SET x`, which retypes every text column with a table copy.
+ */
+function mysqlAlter(t: Token[], r: TokenRun): Statement | null {
+  const table = qualifiedName(t, 2);
+  if (!table) return null;
+  const i = table.next;
+  if (isWord(t[i], 'RENAME') && isWord(t[i + 1], 'INDEX', 'KEY') && isWord(t[i + 3], 'TO') && t.length === i + 5) return empty(r);
+  if (isWord(t[i], 'CONVERT') && isWord(t[i + 1], 'TO') && isWord(t[i + 2], 'CHARACTER') && isWord(t[i + 3], 'SET') && t[i + 4] !== undefined) {
+    const name = table.parts.join('.');
+    return { ...empty(r), changes: [{ kind: 'changeColumnType', table: name, column: '*', type: `CHARACTER SET ${t[i + 4]!.value.toLowerCase()}` }], lock: 'ACCESS EXCLUSIVE', lockedTables: [name] };
   }
   return null;
 }
