@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCutover, startUpstream, testConfig } from '../../helpers/servers.js';
+import { renderRouteSection } from '../../../src/admin/assets/render.js';
+import type { ApiRoute } from '../../../src/admin/dashboard-model.js';
 import { migrationsGate } from '../../../src/rollout/migrations-gate.js';
 import { FAST_ROLLOUT, getRoute, pollUntil } from './load.js';
 
@@ -70,6 +72,9 @@ describe('migrations gate', () => {
     // The status list (what `cutover status` and the dashboard render) carries the same reason.
     const list = (await (await request(`${cut.adminUrl}/api/v1/routes`)).body.json()) as { routes: { rollout: { reason: string } }[] };
     expect(list.routes[0]!.rollout.reason).toContain('drop-column: users.email');
+    // The dashboard renders that same JSON: the finding is on the page, in the verdict line and the history.
+    const html = renderRouteSection(list.routes[0] as unknown as ApiRoute);
+    expect(html.match(/002_drop\.sql:2:1 drop-column: users\.email/g)?.length).toBeGreaterThanOrEqual(2);
   });
 
   it('enters the first step when the migrations are safe in their dialect', async () => {
