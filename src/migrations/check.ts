@@ -9,7 +9,7 @@ import { parsePostgres } from './postgres.js';
 import { META_RULES, RULES, type MetaRuleId } from './rules/index.js';
 import { parseStatement } from './sql-parser.js';
 import { splitOnSemicolons } from './split.js';
-import { readSuppressions } from './suppressions.js';
+import { readSuppressions, type Suppression } from './suppressions.js';
 import { LexError, LineIndex, tokenize, type Token } from './tokens.js';
 import { sqlServerStatements } from './tsql.js';
 import type { Dialect, Finding, MigrationPhase, ParseFailure, ParsedFile, RuleContext, Statement } from './types.js';
@@ -92,12 +92,26 @@ export async function checkSql(text: string, file: string, options: CheckOptions
   };
   for (const s of parsed.statements) {
     const allowed = new Set<string>();
+    const mine: Suppression[] = [];
     suppressions.forEach((sup, i) => {
       if (claimed.has(i) || sup.end > s.start) return;
       claimed.add(i);
+      mine.push(sup);
       sup.rules.forEach((r) => allowed.add(r));
     });
-    findings.push(...evaluate(s, context, options, allowed, file, lines));
+    const used = new Set<string>();
+    findings.push(...evaluate(s, context, options, allowed, used, file, lines));
+    for (const sup of mine) {
+      // A rule that applies here but has nothing to allow: the statement changed, the allow did not.
+      const stale = sup.rules.filter((r) => !used.has(r) && RULES.some((x) => x.id === r && x.dialects.includes(options.dialect) && x.phases.includes(options.phase)));
+      if (stale.length > 0) {
+        const { line, column } = lines.at(sup.start);
+        findings.push({
+          file, line, column, ruleId: 'suppression-unused', level: 'warning', why: META_RULES['suppression-unused'], lock: null, alternative: null,
+          message: `'cutover:allow ${stale.join(', ')}' allows nothing on the next statement; remove it, or move it above the statement it is for`,
+        });
+      }
+    }
     advance(context, s);
   }
   suppressions.forEach((sup, i) => {
@@ -132,12 +146,18 @@ async function parseFile(text: string, tokens: Token[], dialect: Dialect): Promi
   return { statements: results.filter((r): r is Statement => 'changes' in r), failure };
 }
 
-function evaluate(s: Statement, c: RuleContext, o: CheckOptions, allowed: ReadonlySet<string>, file: string, lines: LineIndex): Finding[] {
+/** Findings of every rule that applies; `used` collects the allowed rules that would have fired. */
+function evaluate(s: Statement, c: RuleContext, o: CheckOptions, allowed: ReadonlySet<string>, used: Set<string>, file: string, lines: LineIndex): Finding[] {
   const out: Finding[] = [];
   const { line, column } = lines.at(s.at ?? s.start);
   for (const rule of RULES) {
-    if (!rule.dialects.includes(o.dialect) || !rule.phases.includes(o.phase) || allowed.has(rule.id)) continue;
-    for (const hit of rule.check(s, c)) {
+    if (!rule.dialects.includes(o.dialect) || !rule.phases.includes(o.phase)) continue;
+    const hits = rule.check(s, c);
+    if (allowed.has(rule.id)) {
+      if (hits.length > 0) used.add(rule.id);
+      continue;
+    }
+    for (const hit of hits) {
       const what = hit.detail ? `${hit.subject} (${hit.detail})` : hit.subject;
       out.push({ file, line, column, ruleId: rule.id, level: 'error', message: `${what}: ${rule.why}`, why: rule.why, lock: rule.lock, alternative: rule.alternative });
     }

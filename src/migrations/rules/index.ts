@@ -22,6 +22,7 @@ export const META_RULES = {
   'suppression-without-reason': "a '-- cutover:allow RULE: why' needs the why, so the next reader knows it was deliberate",
   'suppression-unknown-rule': "a '-- cutover:allow' names a rule id that does not exist; see docs/migrations.md for the ids",
   'suppression-without-statement': "a '-- cutover:allow' with no statement after it suppresses nothing",
+  'suppression-unused': "a '-- cutover:allow' names a rule that does not fire on the next statement: stale after an edit, or above the wrong statement (a warning: exit 0)",
 } as const;
 
 export type MetaRuleId = keyof typeof META_RULES;
