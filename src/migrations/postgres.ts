@@ -75,6 +75,14 @@ function normalise(stmt: Node, start: number, end: number, toChar: (b: number) =
       if (n.concurrent !== true) lockOn(s, 'SHARE', table);
       break;
     }
+    case 'DoStmt':
+      s.changes.push({ kind: 'opaqueCode', what: 'DO block' });
+      break;
+    case 'CallStmt': {
+      const names = list(obj(obj(n.funccall).FuncCall ?? n.funccall).funcname).map((x) => str(obj(x.String).sval));
+      s.changes.push({ kind: 'opaqueCode', what: `CALL ${names.join('.') || 'procedure'}` });
+      break;
+    }
     case 'TruncateStmt': {
       const tables = list(n.relations).map((r) => relName(r.RangeVar));
       s.changes.push({ kind: 'truncate', tables });

@@ -27,7 +27,9 @@ export type SchemaChange =
   | { kind: 'addConstraint'; table: string; constraint: ConstraintKind; notValid: boolean; usingIndex: boolean }
   | { kind: 'createIndex'; table: string; concurrent: boolean; unique: boolean; online: boolean }
   | { kind: 'dropIndex'; concurrent: boolean }
-  | { kind: 'truncate'; tables: string[] };
+  | { kind: 'truncate'; tables: string[] }
+  /** Code whose statements the parser does not expose: a PostgreSQL DO block or CALL. */
+  | { kind: 'opaqueCode'; what: string };
 
 /** PostgreSQL's table lock levels that matter here (docs: "Explicit Locking", table 13.2). */
 export type LockLevel = 'ACCESS EXCLUSIVE' | 'SHARE ROW EXCLUSIVE' | 'SHARE' | 'SHARE UPDATE EXCLUSIVE' | null;
@@ -65,7 +67,7 @@ export interface ParsedFile {
   failure: ParseFailure | null;
 }
 
-export type RuleCategory = 'breaking' | 'lock' | 'data-loss';
+export type RuleCategory = 'breaking' | 'lock' | 'data-loss' | 'unchecked';
 
 /** What the rules see beside the statement: where it stands in the file. */
 export interface RuleContext {

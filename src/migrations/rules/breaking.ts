@@ -100,3 +100,11 @@ export const truncate: Rule = {
   check: (s, c) => hits(changesOf(s, c, 'truncate').map((x) => ({ ...x, tables: x.tables.filter((t) => !c.createdHere.has(t)) })).filter((x) => x.tables.length > 0),
     (x) => ({ subject: x.tables.join(', ') })),
 };
+
+export const proceduralCode: Rule = {
+  id: 'procedural-code', category: 'unchecked', phases: ['expand', 'contract'], dialects: ['postgres'],
+  why: 'a DO block or CALL runs statements cutover cannot see one by one, so it cannot say they are safe',
+  lock: 'whatever the statements inside take',
+  alternative: "write the DDL as plain statements so each is checked, or allow it with '-- cutover:allow procedural-code: what it does and why that is safe'",
+  check: (s, c) => hits(changesOf(s, c, 'opaqueCode'), (x) => ({ subject: x.what })),
+};

@@ -2,7 +2,7 @@
 import type { Rule } from '../types.js';
 import {
   addNotNullColumnWithoutDefault, addPrimaryKey, addUniqueConstraint, changeColumnType, dropColumn, dropTable, renameColumn,
-  renameTable, setNotNull, truncate,
+  proceduralCode, renameTable, setNotNull, truncate,
 } from './breaking.js';
 import {
   accessExclusiveWithoutLockTimeout, checkWithoutNotValid, concurrentIndexInTransaction, createIndexNonConcurrent,
@@ -14,6 +14,7 @@ export const RULES: readonly Rule[] = [
   addUniqueConstraint, addPrimaryKey, truncate,
   createIndexNonConcurrent, concurrentIndexInTransaction, foreignKeyWithoutNotValid, checkWithoutNotValid,
   volatileDefaultRewrite, typeChangeRewrite, accessExclusiveWithoutLockTimeout,
+  proceduralCode,
 ];
 
 /** Findings that are not rules over SQL: the file itself or a suppression is wrong. */
