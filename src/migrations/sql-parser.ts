@@ -136,6 +136,11 @@ function normalise(n: Node, s: Statement, dialect: Dialect): void {
         if (/^foreign_key_checks$/i.test(name)) s.foreignKeyChecks = value !== 0 && !/^off$/i.test(String(obj(e.right).value));
       }
       return;
+    case 'call':
+    case 'exec':
+      // A stored procedure runs statements this file does not show.
+      s.changes.push({ kind: 'opaqueCode', what: `${str(n.type).toUpperCase()} ${tableName(n.module) || str(obj(obj(n.expr).name).name) || 'procedure'}` });
+      return;
     case 'transaction':
       s.transaction = /^(start|begin)$/i.test(str(obj(obj(n.expr).action).value)) ? 'begin' : 'commit';
       return;

@@ -102,8 +102,8 @@ export const truncate: Rule = {
 };
 
 export const proceduralCode: Rule = {
-  id: 'procedural-code', category: 'unchecked', phases: ['expand', 'contract'], dialects: ['postgres'],
-  why: 'a DO block or CALL runs statements cutover cannot see one by one, so it cannot say they are safe',
+  id: 'procedural-code', category: 'unchecked', phases: ['expand', 'contract'], dialects: ['postgres', 'mysql', 'sqlserver'],
+  why: 'a DO block, CALL or EXEC of a procedure runs statements cutover cannot see one by one, so it cannot say they are safe',
   lock: 'whatever the statements inside take',
   alternative: "write the DDL as plain statements so each is checked, or allow it with '-- cutover:allow procedural-code: what it does and why that is safe'",
   check: (s, c) => hits(changesOf(s, c, 'opaqueCode'), (x) => ({ subject: x.what })),
