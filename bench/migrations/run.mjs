@@ -24,7 +24,7 @@ function loadCorpus() {
       const text = readFileSync(file, 'utf8');
       const expected = [];
       let phase = 'expand';
-      text.split('\n').forEach((line, i) => {
+      text.split(/\r?\n/).forEach((line, i) => {
         if (/^-- phase: contract\s*$/.test(line)) phase = 'contract';
         const m = /-- expect(\+1)?: ([a-z, -]+)$/.exec(line);
         if (m) for (const rule of m[2].split(',').map((r) => r.trim())) expected.push({ line: i + 1 + (m[1] ? 1 : 0), rule });

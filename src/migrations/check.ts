@@ -61,7 +61,10 @@ export async function sqlFiles(paths: readonly string[]): Promise<string[]> {
   return out;
 }
 
-export async function checkSql(text: string, file: string, options: CheckOptions): Promise<Finding[]> {
+export async function checkSql(source: string, file: string, options: CheckOptions): Promise<Finding[]> {
+  // A UTF-8 byte order mark (Visual Studio and `dotnet ef ... -o` write one) is not SQL; editors
+  // do not count it as a column either.
+  let text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const lines = new LineIndex(text);
   const findings: Finding[] = [];
   const meta = (ruleId: MetaRuleId, offset: number, message: string): void => {

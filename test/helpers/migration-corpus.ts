@@ -23,7 +23,7 @@ export function loadCorpus(): CorpusCase[] {
   for (const dialect of ['postgres', 'mysql', 'sqlserver', 'sqlite'] as const) {
     for (const name of readdirSync(join(CORPUS_DIR, dialect)).filter((n) => n.endsWith('.sql')).sort()) {
       const file = join(CORPUS_DIR, dialect, name);
-      const lines = readFileSync(file, 'utf8').split('\n');
+      const lines = readFileSync(file, 'utf8').split(/\r?\n/);
       const expected: string[] = [];
       let phase: MigrationPhase = 'expand';
       lines.forEach((text, i) => {
