@@ -223,7 +223,7 @@ export class RolloutController {
     r.gate?.abort();
     const ac = new AbortController();
     r.gate = ac;
-    const gates = r.config.rollout?.gates ?? [];
+    const gates = (purpose === 'afterPromotion' ? r.config.rollout?.afterPromotion : r.config.rollout?.gates) ?? [];
     void runGates(gates, ac.signal).then((outcome) => {
       if (ac.signal.aborted || this.stopped) return;
       if (r.gate === ac) r.gate = null;
