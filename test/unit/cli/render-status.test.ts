@@ -48,3 +48,25 @@ describe('renderStatus', () => {
     expect(progressBar(-1, [10, 50, 100], 'paused')).toBe('[□□□] before step 1/3');
   });
 });
+
+describe('renderStatus with rollout.checks', () => {
+  it('shows each check with what it last said, its bound and its failures', () => {
+    const withChecks: StatusRoute = {
+      ...shop,
+      rollout: {
+        ...shop.rollout!,
+        checks: [
+          { name: 'checkout-failures', bound: 'max 0.01', failures: 1, failureLimit: 2, outcome: 'fail', reason: '0.2 above max 0.01' },
+          { name: 'cpu', bound: 'tolerance 20% above stable', failures: 0, failureLimit: 1, outcome: null, reason: null },
+          { name: 'orders-api', bound: 'max 0', failures: 0, failureLimit: 1, outcome: 'noData', reason: 'no data: GET http://x answered 503' },
+        ],
+      },
+    };
+    const lines = renderStatus([withChecks], 200).split('\n');
+    expect(lines.slice(6, 9)).toEqual([
+      '  check checkout-failures  fail  0.2 above max 0.01  failures 1 of 2',
+      '  check cpu  not evaluated yet (tolerance 20% above stable)  failures 0 of 1',
+      '  check orders-api  no data: GET http://x answered 503  failures 0 of 1',
+    ]);
+  });
+});
