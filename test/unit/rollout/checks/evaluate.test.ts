@@ -58,7 +58,7 @@ function check(over: Partial<CheckConfig> = {}): CheckConfig {
     intervalMs: 1000, timeoutMs: 1000, failureLimit: 2, noData: 'hold', ...over,
   };
 }
-const evaluation = (outcome: Evaluation['outcome'], reason = outcome): Evaluation => ({ outcome, canary: outcome === 'noData' ? null : 1, stable: null, reason, at: 0 });
+const evaluation = (outcome: Evaluation['outcome'], reason: string = outcome): Evaluation => ({ outcome, canary: outcome === 'noData' ? null : 1, stable: null, reason, at: 0 });
 
 function tally(c: CheckConfig, outcomes: Evaluation['outcome'][]): Map<string, CheckRecord> {
   let r = newCheckRecord(c.name);
