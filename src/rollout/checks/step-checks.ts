@@ -61,7 +61,13 @@ export class StepChecks {
   private async run(c: CheckConfig): Promise<void> {
     if (this.stopped) return;
     const began = performance.now();
-    const e = await evaluateCheck(c, this.values, this.ac.signal, this.deps.wallNow);
+    let e: Evaluation;
+    try {
+      e = await evaluateCheck(c, this.values, this.ac.signal, this.deps.wallNow);
+    } catch (err) {
+      // A bug here must not take the controller down, nor pass the check: no data, and keep going.
+      e = { outcome: 'noData', canary: null, stable: null, reason: `no data: evaluating the check failed: ${(err as Error).message}`, at: this.deps.wallNow() };
+    }
     // A result that arrives after the step ended belongs to no step.
     if (this.stopped) return;
     const failed = isFailure(c, e);
