@@ -77,11 +77,11 @@ function versionLine(name: string, v: Version, live: Live | undefined): string {
   return `${name}  ${live.rps.toFixed(1)} req/s  errors ${formatRate(live.errorRate)}  p50 ${formatMs(live.p50Ms)}  p99 ${formatMs(live.p99Ms)}  (total ${total})`;
 }
 
-/** `check cpu  fail  canary 0.2 vs stable 0.1 (+100%), …  failures 1 of 2`: the reason carries value and bound. */
+/** `check cpu  failures 1 of 2  fail  canary 0.2 vs stable 0.1 (+100%), …`: the reason carries value and bound, and goes last because it is the part a narrow terminal cuts. */
 export function checkLine(c: StatusCheck): string {
   // A no-data reason starts with "no data:" already.
   const said = c.outcome === null ? `not evaluated yet (${c.bound})` : c.outcome === 'noData' ? c.reason ?? 'no data' : `${c.outcome}  ${c.reason ?? ''}`;
-  return `check ${c.name}  ${said}  failures ${c.failures} of ${c.failureLimit}`;
+  return `check ${c.name}  failures ${c.failures} of ${c.failureLimit}  ${said}`;
 }
 
 function formatWeight(w: number): string {

@@ -15,5 +15,6 @@ export function withChecks(v: StepVerdict, c: ChecksVerdict): StepVerdict {
       // Holding is the analysis' own word for "not yet": pending, with both sides said.
       : { ...v, outcome: 'pending', reason: `the analysis passed (${v.reason}); ${c.reason}` };
   }
-  return c.outcome === 'hold' ? { ...v, reason: `${v.reason}; ${c.reason}` } : v;
+  // The analysis holds anyway: its own reason says why; the checks' state is in rollout.checks.
+  return v;
 }

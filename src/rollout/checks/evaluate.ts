@@ -39,6 +39,8 @@ export function evaluateCompare(rule: Extract<CheckRule, { kind: 'compare' }>, c
   const c = canary.kind === 'value' && !Number.isNaN(canary.value) ? canary.value : null;
   const s = stable.kind === 'value' && !Number.isNaN(stable.value) ? stable.value : null;
   if (c === null || s === null) {
+    const reasonOf = (x: Sample): string => (x.kind === 'noData' ? x.reason : 'NaN');
+    if (c === null && s === null && reasonOf(canary) === reasonOf(stable)) return { outcome: 'noData', canary: null, stable: null, reason: `no data: ${reasonOf(canary)} (both versions)`, at };
     const why = [
       c === null ? `canary ${canary.kind === 'noData' ? canary.reason : 'NaN'}` : null,
       s === null ? `stable ${stable.kind === 'noData' ? stable.reason : 'NaN'}` : null,

@@ -64,9 +64,9 @@ describe('renderStatus with rollout.checks', () => {
     };
     const lines = renderStatus([withChecks], 200).split('\n');
     expect(lines.slice(6, 9)).toEqual([
-      '  check checkout-failures  fail  0.2 above max 0.01  failures 1 of 2',
-      '  check cpu  not evaluated yet (tolerance 20% above stable)  failures 0 of 1',
-      '  check orders-api  no data: GET http://x answered 503  failures 0 of 1',
+      '  check checkout-failures  failures 1 of 2  fail  0.2 above max 0.01',
+      '  check cpu  failures 0 of 1  not evaluated yet (tolerance 20% above stable)',
+      '  check orders-api  failures 0 of 1  no data: GET http://x answered 503',
     ]);
   });
 });

@@ -43,6 +43,7 @@ describe('evaluateCompare', () => {
   it('is no data when either side has none or stable is not finite; a stable of 0 allows no increase with a relative tolerance', () => {
     expect(evaluateCompare(rel, none, v(0.1), 1)).toMatchObject({ outcome: 'noData', stable: 0.1, reason: 'no data: canary the query returned no series' });
     expect(evaluateCompare(rel, v(0.1), v(Number.NaN), 1).outcome).toBe('noData');
+    expect(evaluateCompare(rel, none, none, 1).reason).toBe('no data: the query returned no series (both versions)');
     expect(evaluateCompare(rel, v(1), v(Infinity), 1).outcome).toBe('noData');
     expect(evaluateCompare(rel, v(0.001), v(0), 1).outcome).toBe('fail');
     expect(evaluateCompare(rel, v(0), v(0), 1).outcome).toBe('pass');
@@ -94,6 +95,7 @@ describe('withChecks', () => {
     expect(withChecks(verdict('pass', 'canary within tolerance'), { outcome: 'agree', reason: 'check a passed' })).toMatchObject({ outcome: 'pass', reason: 'canary within tolerance; check a passed' });
     expect(withChecks(verdict('pass', 'ok'), { outcome: 'hold', reason: 'waiting for checks: a: no data' })).toMatchObject({ outcome: 'pending', reason: 'the analysis passed (ok); waiting for checks: a: no data' });
     expect(withChecks(verdict('pending', 'waiting: 3 of 50'), { outcome: 'agree', reason: 'x' })).toMatchObject({ outcome: 'pending', reason: 'waiting: 3 of 50' });
+    expect(withChecks(verdict('pending', 'waiting: 3 of 50'), { outcome: 'hold', reason: 'waiting for checks: a' })).toMatchObject({ outcome: 'pending', reason: 'waiting: 3 of 50' });
   });
   it('reverts on a failed check whatever the analysis says, but keeps the analysis reason when it failed too', () => {
     expect(withChecks(verdict('pending', 'waiting'), { outcome: 'fail', reason: 'check a: 1 above max 0' })).toMatchObject({ outcome: 'fail', reason: 'check a: 1 above max 0' });
