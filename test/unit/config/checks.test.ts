@@ -91,6 +91,30 @@ describe('rollout.checks in the schema', () => {
   });
 });
 
+describe("DESIGN.md's checks example", () => {
+  it('parses as written there, once stable has the revision a compare check needs', () => {
+    const design = [
+      '- name: checkout-failures',
+      `  prometheus: { url: ${PROM}, query: 'sum(rate(checkout_failed_total{revision="{{canary.revision}}"}[1m]))' }`,
+      '  max: 0.01                # or min:',
+      '  interval: 30s',
+      '  failureLimit: 2          # failed evaluations in a step before a revert',
+      '  noData: hold             # hold | fail',
+      '- name: cpu',
+      `  prometheus: { url: ${PROM}, query: 'avg(rate(process_cpu_seconds_total{revision="{{revision}}"}[1m]))' }`,
+      '  compare: { tolerance: 20% }   # {{revision}} is evaluated for canary and for stable; canary may exceed stable by this much',
+      '- name: orders-api',
+      '  http: { url: http://127.0.0.1:3002/internal/selfcheck, field: $.errors, max: 0 }',
+    ];
+    const checks = parseConfigText(config(design), 'f', {}).config.routes[0]!.rollout!.checks;
+    expect(checks.map((c) => [c.name, c.rule.kind, c.failureLimit, c.intervalMs])).toEqual([
+      ['checkout-failures', 'bounds', 2, 30_000], ['cpu', 'compare', 1, 30_000], ['orders-api', 'bounds', 1, 30_000],
+    ]);
+    // Without stable.revision the comparison has nothing to fill {{revision}} with for stable.
+    expect(issuesOf(config(design, { stable: '', canary: 'v2.3.0' })).map((i) => i.message)).toEqual(['check "cpu" needs stable.revision to fill in its query; add revision: to stable']);
+  });
+});
+
 describe('check templates', () => {
   it('lists and fills placeholders, escaping for PromQL strings', () => {
     expect(placeholders('a{{route}}b{{ step }}{{nope}}')).toEqual(['route', 'step', 'nope']);
