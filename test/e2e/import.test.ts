@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { runCli } from '../helpers/cli-process.js';
 
 interface ImportedCheck { name: string; prometheus?: { query: string }; [key: string]: unknown }
-interface ImportedRoute { stable: { endpoints: string[] }; rollout: { steps: number[]; minStepDuration?: string; checks: ImportedCheck[] } }
+interface ImportedRoute { match?: unknown; stable: { endpoints: string[] }; rollout: { steps: number[]; minStepDuration?: string; checks: ImportedCheck[] } }
 
 async function importAndValidate(kind: string, path: string): Promise<{ config: Record<string, unknown>; stderr: string; validated: string }> {
   const imported = await runCli(['import', kind, path]);
@@ -43,6 +43,8 @@ describe('cutover import', () => {
   it('argo: a Rollout with AnalysisTemplates (Prometheus and web) becomes a rollout with checks that validates', async () => {
     const { config, stderr } = await importAndValidate('argo', 'test/fixtures/import/argo');
     const route = (config.routes as ImportedRoute[])[0]!;
+    // The stableIngress in the same directory gives the route its host and path.
+    expect(route.match).toEqual({ host: 'orders.example.com', pathPrefix: '/api' });
     expect(route.rollout.steps).toEqual([5, 20, 50]);
     expect(route.rollout.minStepDuration).toBe('300s');
     const byName = Object.fromEntries(route.rollout.checks.map((c) => [c.name, c]));

@@ -5,8 +5,9 @@
  * every step), canaryService and stableService the two versions' endpoints.
  */
 import { templateChecks, type ArgValue } from './argo-analysis.js';
+import { matchOfIngress } from './ingress-nginx.js';
 import { ImportError, type Manifest } from './manifests.js';
-import { asNumber, baseConfig, durationMs, field, omitRest, routeName, serviceOrigin, toDuration, type Omission, type Translation } from './translation.js';
+import { asNumber, baseConfig, omitUnread, durationMs, field, omitRest, routeName, serviceOrigin, toDuration, type Omission, type Translation } from './translation.js';
 
 const WORKLOAD = 'a Kubernetes workload field: the Rollout (or your Deployment) keeps running the pods; cutover only shifts traffic between the two Services';
 const SPEC_WHYS: Record<string, string> = {
@@ -34,7 +35,20 @@ export function importArgo(manifests: readonly Manifest[], source: string): Tran
   const templates = new Map(manifests.filter((m) => m.apiVersion.startsWith('argoproj.io/') && (m.kind === 'AnalysisTemplate' || m.kind === 'ClusterAnalysisTemplate')).map((m) => [m.name, m]));
   const omitted: Omission[] = [];
   const notes: Omission[] = [];
-  const routes = rollouts.map((r) => rolloutRoute(r, templates, omitted, notes));
+  const routes = rollouts.map((r) => {
+    const route = rolloutRoute(r, templates, omitted, notes);
+    const ingress = field(r.doc, 'spec', 'strategy', 'canary', 'trafficRouting', 'nginx', 'stableIngress');
+    const match = matchOfIngress(manifests, ingress);
+    if (match) {
+      // The host and path the traffic came in on are the route's match; keep the key order readable.
+      const { name, ...rest } = route;
+      notes.push({ where: `Rollout ${r.name} spec.strategy.canary.trafficRouting.nginx.stableIngress`, why: `match taken from Ingress ${String(ingress)}: point that Ingress at cutover` });
+      return { name, match, ...rest };
+    }
+    return route;
+  });
+  const ingresses = new Set(rollouts.map((r) => field(r.doc, 'spec', 'strategy', 'canary', 'trafficRouting', 'nginx', 'stableIngress')));
+  omitUnread(manifests, (m) => rollouts.includes(m) || templates.get(m.name) === m || (m.kind === 'Ingress' && ingresses.has(m.name)), 'argo', omitted);
   return { config: baseConfig(routes), omitted, notes };
 }
 

@@ -4,8 +4,9 @@
  * generates, `<target>-primary` (stable) and `<target>-canary`; its step weights and interval
  * become steps and minStepDuration; Prometheus MetricTemplates become rollout.checks.
  */
+import { matchOfIngress } from './ingress-nginx.js';
 import { describeManifest, ImportError, isObject, type Manifest } from './manifests.js';
-import { asNumber, baseConfig, durationMs, field, omitRest, routeName, serviceOrigin, toDuration, type Omission, type Translation } from './translation.js';
+import { asNumber, baseConfig, omitUnread, durationMs, field, omitRest, routeName, serviceOrigin, toDuration, type Omission, type Translation } from './translation.js';
 
 /** Flagger's own default for -metrics-server. */
 const FLAGGER_DEFAULT_PROMETHEUS = 'http://prometheus:9090';
@@ -41,7 +42,17 @@ export function importFlagger(manifests: readonly Manifest[], source: string): T
   const templates = new Map(manifests.filter((m) => m.apiVersion.startsWith('flagger.app/') && m.kind === 'MetricTemplate').map((m) => [m.name, m]));
   const omitted: Omission[] = [];
   const notes: Omission[] = [];
-  const routes = canaries.map((c) => canaryRoute(c, templates, omitted, notes));
+  const routes = canaries.map((c) => {
+    const route = canaryRoute(c, templates, omitted, notes);
+    const ingress = field(c.doc, 'spec', 'ingressRef', 'name');
+    const match = route.match === undefined ? matchOfIngress(manifests, ingress) : undefined;
+    if (!match) return route;
+    const { name, ...rest } = route;
+    notes.push({ where: `Canary ${c.name} spec.ingressRef`, why: `match taken from Ingress ${String(ingress)}: point that Ingress at cutover` });
+    return { name, match, ...rest };
+  });
+  const ingresses = new Set(canaries.map((c) => field(c.doc, 'spec', 'ingressRef', 'name')));
+  omitUnread(manifests, (m) => canaries.includes(m) || templates.get(m.name) === m || (m.kind === 'Ingress' && ingresses.has(m.name)), 'flagger', omitted);
   return { config: baseConfig(routes), omitted, notes };
 }
 

@@ -5,7 +5,7 @@
  * canary-by-header the override header and canary-by-cookie the sticky cookie.
  */
 import { describeManifest, ImportError, isObject, type Manifest } from './manifests.js';
-import { asNumber, baseConfig, field, routeName, serviceOrigin, type Omission, type Translation } from './translation.js';
+import { asNumber, baseConfig, field, omitUnread, routeName, serviceOrigin, type Omission, type Translation } from './translation.js';
 
 const PREFIX = 'nginx.ingress.kubernetes.io/';
 
@@ -41,6 +41,7 @@ export function importIngressNginx(manifests: readonly Manifest[], source: strin
     reportAnnotations(m, omitted, false);
     reportSpec(m, omitted);
   }
+  omitUnread(manifests, (m) => ingresses.includes(m), 'ingress-nginx', omitted);
   if (routes.length === 0) throw new ImportError(`${source}: no canary Ingress has a stable Ingress for the same host and path; nothing to import`);
   return { config: baseConfig(routes), omitted, notes };
 }
@@ -122,4 +123,12 @@ function backends(m: Manifest, notes: Omission[]): Backend[] {
 function annotation(m: Manifest, name: string): string | undefined {
   const v = field(m.doc, 'metadata', 'annotations', `${PREFIX}${name}`);
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** `match` for a route from the first host and path of the named Ingress, when it is in the input. */
+export function matchOfIngress(manifests: readonly Manifest[], name: unknown): { host?: string; pathPrefix: string } | undefined {
+  if (typeof name !== 'string') return undefined;
+  const ingress = manifests.find((m) => m.kind === 'Ingress' && m.name === name);
+  const first = ingress ? backends(ingress, [])[0] : undefined;
+  return first ? { ...(first.host ? { host: first.host } : {}), pathPrefix: first.path } : undefined;
 }

@@ -3,7 +3,7 @@
  * input it could not carry over, with why. Helpers shared by the three importers live here too.
  */
 import { parseDuration } from '../units.js';
-import { isObject } from './manifests.js';
+import { describeManifest, isObject, type Manifest } from './manifests.js';
 
 export interface Omission {
   /** The object and field: `Canary test/podinfo spec.analysis.webhooks[0]`. */
@@ -78,5 +78,12 @@ export function omitRest(
   for (const key of Object.keys(obj)) {
     if (handled.includes(key)) continue;
     out.push({ where: where(key), why: whys[key] ?? fallback });
+  }
+}
+
+/** Objects in the input this importer does not read (a Deployment, a Service, ...), listed so nothing is dropped silently. */
+export function omitUnread(manifests: readonly Manifest[], read: (m: Manifest) => boolean, importer: string, out: Omission[]): void {
+  for (const m of manifests) {
+    if (!read(m)) out.push({ where: describeManifest(m), why: `not an object \`cutover import ${importer}\` reads` });
   }
 }

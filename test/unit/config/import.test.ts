@@ -47,6 +47,10 @@ describe('importFlagger', () => {
     expect(t.omitted.find((o) => o.where.endsWith('metrics[1]'))!.why).toMatch(/uses \{\{ variables.queue \}\}, which has no value here/);
     expect(t.omitted.find((o) => o.where.endsWith('metrics[2].templateRef'))!.why).toMatch(/MetricTemplate nowhere is not in the input/);
   });
+  it('lists the objects of the input it does not read', () => {
+    const t = importFlagger(docs(canary({ stepWeight: 50 }), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' } }), 'in.yaml');
+    expect(t.omitted).toContainEqual({ where: 'Deployment api (in.yaml)', why: 'not an object `cutover import flagger` reads' });
+  });
   it('says so when there is no Canary', () => {
     expect(() => importFlagger(docs({ kind: 'Deployment', metadata: { name: 'x' } }), 'dir')).toThrow(ImportError);
   });
