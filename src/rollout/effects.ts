@@ -3,7 +3,8 @@
  * itself because the weight must not go up before the transition is on disk.
  */
 import type { Logger } from '../log.js';
-import { drain, startAnalysis, startChecks, type RouteRollout } from './route-rollout.js';
+import { startChecks } from './checks/route-checks.js';
+import { drain, startAnalysis, type RouteRollout } from './route-rollout.js';
 import type { GatePurpose, RolloutEffect, TransitionRecord } from './types.js';
 
 /** What the effects need from the controller that runs them. */

@@ -3,12 +3,12 @@
  * data plane's window → the stable baseline → the current step → the step's verdict.
  */
 import { StableBaseline, StepAnalysis, type AnalysisPolicy, type StepVerdict } from '../analysis/index.js';
-import type { TemplateValues } from '../config/check-template.js';
 import type { RouteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { RouteState } from '../routing/route-state.js';
 import { withChecks } from './checks/combined-verdict.js';
-import { StepChecks } from './checks/step-checks.js';
+import { reconfigureChecks } from './checks/route-checks.js';
+import type { StepChecks } from './checks/step-checks.js';
 import { LiveStats } from './live.js';
 import { analysisPolicy } from './policy.js';
 import { initialRolloutState } from './transition.js';
@@ -46,14 +46,10 @@ export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy:
  * changes here only where waiting for that transition would be wrong.
  */
 export function reconfigure(r: RouteRollout, rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy): void {
-  const checksBefore = checksKey(r.config);
+  const before = r.config;
   r.routeState = routeState;
   r.config = rc;
-  if (r.checks && !r.checks.stopped && checksKey(rc) !== checksBefore) {
-    const checks = rc.rollout?.checks ?? [];
-    r.checks.stop();
-    r.checks = checks.length > 0 ? r.checks.replaced(checks, checkValues(r, r.routeState.weight)) : null;
-  }
+  reconfigureChecks(r, before);
   r.policy = policy;
   r.analysis = analysisPolicy(rc);
   // A new canary must not inherit the old one's share, not even while the transition is persisted.
@@ -95,28 +91,4 @@ export function startAnalysis(r: RouteRollout, weight: number, monoNow: () => nu
     log.error({ route: r.name, code: (err as { code?: string }).code }, `cannot analyse this step, holding it: ${(err as Error).message}; fix the route's rollout block`);
     return null;
   }
-}
-
-/** The step's checks, started now with the step's values filled into their templates; null without any. */
-export function startChecks(r: RouteRollout, weight: number, log: Logger, wallNow: () => number): StepChecks | null {
-  const checks = r.config.rollout?.checks ?? [];
-  if (checks.length === 0 || weight <= 0 || weight >= 100) return null;
-  const values = checkValues(r, weight);
-  const onFailure = (name: string): void => {
-    r.checkFailures.set(name, (r.checkFailures.get(name) ?? 0) + 1);
-  };
-  return new StepChecks(checks, values, { log, wallNow, onFailure }).start();
-}
-
-function checkValues(r: RouteRollout, weight: number): TemplateValues {
-  return {
-    route: r.name, step: String(r.state.step + 1), weight: String(weight),
-    ...(r.config.canary?.revision !== undefined ? { 'canary.revision': r.config.canary.revision } : {}),
-    ...(r.config.stable.revision !== undefined ? { 'stable.revision': r.config.stable.revision } : {}),
-  };
-}
-
-/** What the running checks depend on in the config: the list and the stable revision they fill in. */
-function checksKey(rc: RouteConfig): string {
-  return JSON.stringify([rc.rollout?.checks ?? [], rc.stable.revision ?? null]);
 }
