@@ -154,4 +154,14 @@ describe('rollout.checks with a real Prometheus', () => {
     expect(r.phase).toBe('progressing');
     expect(r.rollout?.verdict?.reason).toMatch(/checkout-failures: no data: Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query: connection refused/);
   });
+
+  it('with noData: fail, an unreachable Prometheus counts as failed evaluations and reverts', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const checks = docExample('bounds', { 'http://127.0.0.1:9090': nobody }).map((c) => ({ ...c, noData: 'fail' }));
+    const { cut, route } = await rolloutWith(checks, 'flat-v1', 'flat-v2');
+    await loadUntil(cut, async () => settled(await route()));
+    const r = await route();
+    expect(r.phase).toBe('reverted');
+    expect(r.rollout?.reason).toMatch(/check checkout-failures: no data: Prometheus at .*connection refused.*; 2 failed evaluations of 2 \(failureLimit 2\)/);
+  });
 });
