@@ -82,9 +82,9 @@ function metricCheck(m: unknown, at: string, args: Map<string, ArgValue>, omitte
   const bounds = boundsOf(field(m, 'successCondition'), field(m, 'failureCondition'), at, resultPath, omitted, notes);
   if (!bounds) return null;
   if (bounds.field !== undefined) (source.http as Record<string, unknown>).field = bounds.field;
-  const { field: _unused, ...limits } = bounds;
-  void _unused;
-  const check: Record<string, unknown> = { name, ...source, ...limits };
+  const check: Record<string, unknown> = {
+    name, ...source, ...(bounds.max !== undefined ? { max: bounds.max } : {}), ...(bounds.min !== undefined ? { min: bounds.min } : {}),
+  };
   const interval = toDuration(field(m, 'interval'));
   if (interval) check.interval = interval;
   const limit = asNumber(field(m, 'failureLimit'));
