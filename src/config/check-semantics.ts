@@ -25,6 +25,9 @@ export function checkIssues(route: RouteConfig, routeIndex: number): SemanticIss
     if (c.rule.kind === 'compare') {
       if (!usesRevision) issues.push({ path, message: 'a compare check evaluates the query once per version: put {{revision}} where the revision label goes, e.g. {revision="{{revision}}"}' });
       issues.push(...missingRevisions(route, c, routeIndex, ['stable', 'canary']));
+      if (route.stable.revision !== undefined && route.stable.revision === route.canary?.revision) {
+        issues.push({ path: ['routes', routeIndex, 'stable', 'revision'], message: `is "${route.stable.revision}", the same as canary.revision: check "${c.name}" would compare a series with itself and never fail` });
+      }
     } else if (usesRevision) {
       issues.push({ path, message: '{{revision}} is only for compare checks; use {{canary.revision}} (or add compare: { tolerance })' });
     }

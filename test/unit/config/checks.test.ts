@@ -88,6 +88,9 @@ describe('rollout.checks in the schema', () => {
     expect(issuesOf(config(['- name: cpu', `  prometheus: { url: ${PROM}, query: 'x{revision="{{revision}}"}' }`, '  compare: { tolerance: 10% }'], { stable: '', canary: 'v2' }))[0]).toMatchObject({
       path: 'routes[0].stable', message: expect.stringMatching(/check "cpu" needs stable.revision/),
     });
+    expect(issuesOf(config(['- name: cpu', `  prometheus: { url: ${PROM}, query: 'x{revision="{{revision}}"}' }`, '  compare: { tolerance: 10% }'], { stable: 'v2', canary: 'v2' }))[0]).toMatchObject({
+      path: 'routes[0].stable.revision', message: expect.stringMatching(/would compare a series with itself/),
+    });
   });
 });
 
