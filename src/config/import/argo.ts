@@ -132,8 +132,8 @@ function rolloutRoute(r: Manifest, templates: Map<string, Manifest>, omitted: Om
   if (checks.length > 0) rollout.checks = checks;
   if (usesRevisions) {
     // The pod-template-hash of each version is what Argo's queries select on: the operator supplies it.
-    (route.stable as Record<string, unknown>).revision = '${STABLE_POD_TEMPLATE_HASH:-set-me}';
-    (route.canary as Record<string, unknown>).revision = '${CANARY_POD_TEMPLATE_HASH:-set-me}';
+    (route.stable as Record<string, unknown>).revision = '${STABLE_POD_TEMPLATE_HASH:-set-me-stable}';
+    (route.canary as Record<string, unknown>).revision = '${CANARY_POD_TEMPLATE_HASH:-set-me-canary}';
     notes.push({ where: `${who} args valueFrom.podTemplateHashValue`, why: 'became {{stable.revision}} / {{canary.revision}}: set STABLE_POD_TEMPLATE_HASH and CANARY_POD_TEMPLATE_HASH (or write the revisions) before starting cutover' });
   }
   route.rollout = rollout;

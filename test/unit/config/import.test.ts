@@ -74,7 +74,7 @@ describe('importArgo', () => {
       { name: 'errors', prometheus: { url: 'http://p:9090', query: 'e{h="{{stable.revision}}"}' }, max: 0.01, failureLimit: 1 },
       { name: 'success', prometheus: { url: 'http://p:9090', query: 's{h="{{stable.revision}}"}' }, min: 0.9, failureLimit: 1 },
     ]);
-    expect(r.stable).toMatchObject({ endpoints: ['http://s:80'], revision: '${STABLE_POD_TEMPLATE_HASH:-set-me}' });
+    expect(r.stable).toMatchObject({ endpoints: ['http://s:80'], revision: '${STABLE_POD_TEMPLATE_HASH:-set-me-stable}' });
     expect(t.omitted.map((o) => o.why)).toEqual(expect.arrayContaining([expect.stringMatching(/failing on one exact value/), '5: cutover\'s steps only go up']));
   });
   it('refuses a blue-green Rollout with what to do instead', () => {
