@@ -9,6 +9,7 @@ import { upstreamRequestHeaders } from './headers.js';
 import { BodyLimiter } from './body-limit.js';
 import { clientErrorStatus, rawAnswer, refuseConnect, responseStarted } from './client-errors.js';
 import { guardRequest, type Rejection } from './request-guard.js';
+import { startShadowCopy } from './shadow.js';
 import { detachedResponse, SocketBody, withoutHttp2Settings } from './upgrade-fallback.js';
 import { isWebSocketUpgrade, type WebSocketTunnels } from './websocket.js';
 
@@ -95,6 +96,8 @@ export class ProxyServer {
     const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, headers, facts.hasBody, choice.analysed, startedAt);
     if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);
     else if (upgradeHead !== null && facts.hasBody) exchange.requestBody = this.upgradeBody(req, res, upgradeHead);
+    // Only a route in its shadow step pays for more than this one read; only stable's answers are mirrored.
+    if (route.state.shadowShare > 0 && choice.target === route.stable) exchange.shadow = startShadowCopy(ctx, route, req, headers, facts.hasBody, startedAt);
     exchange.start();
   }
 

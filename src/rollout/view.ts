@@ -3,6 +3,7 @@
  * The shape is a contract: see docs/admin-api.md.
  */
 import type { StepVerdict, TestEvidence } from '../analysis/index.js';
+import { shadowView, type ShadowView } from './shadow-view.js';
 import type { RouteRollout } from './controller.js';
 import type { Live } from './live.js';
 
@@ -18,6 +19,8 @@ export interface RolloutView {
   revision: string | null;
   reason: string | null;
   verdict: VerdictView | null;
+  /** The shadow step, when the rollout has one (rollout.shadow): its verdict and the latest mismatches. */
+  shadow?: ShadowView | null;
 }
 
 export interface HistoryView { at: string; from: string; to: string; weight: number; step: number; reason: string }
@@ -40,6 +43,7 @@ export function rolloutFields(r: RouteRollout, monoNow: number): RolloutFields {
         revision: s.revision,
         reason: s.reason,
         verdict: r.verdict ? verdictView(r.verdict) : null,
+        shadow: shadowView(r),
       }
       : null,
     history: s.history.map((h) => ({ at: new Date(h.at).toISOString(), from: h.from, to: h.to, weight: h.weight, step: h.step, reason: h.reason })),

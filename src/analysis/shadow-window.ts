@@ -1,0 +1,98 @@
+/**
+ * What the data plane fills while a route is shadowing: one entry per mirrored request, each a
+ * *pair* (stable's answer to the client, the canary's answer to the copy). Like TrafficWindow it
+ * is O(1) per pair and allocates nothing; the controller drains it each tick.
+ */
+import { LATENCY_BUCKET_COUNT, latencyBucket } from './histogram.js';
+
+export type ShadowResult = 'match' | 'mismatch' | 'error' | 'dropped';
+
+const B = LATENCY_BUCKET_COUNT;
+
+export class ShadowWindow {
+  /** Both answered and the answers agree (status, compared headers, body). */
+  matches = 0;
+  /** Both answered and the answers differ. */
+  mismatches = 0;
+  /** The canary did not answer the copy (timeout, refused, reset); stable did. */
+  errors = 0;
+  /** Not mirrored because maxInFlight copies were already under way. */
+  dropped = 0;
+  /**
+   * Paired failures of every observed pair (matches, mismatches, errors), index
+   * canaryFailed·2 + stableFailed: [neither, stable only, canary only, both].
+   */
+  readonly failurePairs = new Uint32Array(4);
+  /** Joint latency histogram of observed pairs: [canaryBucket·B + stableBucket]. */
+  readonly latencyPairs = new Uint32Array(B * B);
+
+  recordPair(result: 'match' | 'mismatch' | 'error', canaryFailed: boolean, stableFailed: boolean, canaryMs: number, stableMs: number): void {
+    if (result === 'match') this.matches += 1;
+    else if (result === 'mismatch') this.mismatches += 1;
+    else this.errors += 1;
+    this.failurePairs[(canaryFailed ? 2 : 0) + (stableFailed ? 1 : 0)]! += 1;
+    this.latencyPairs[latencyBucket(canaryMs) * B + latencyBucket(stableMs)]! += 1;
+  }
+
+  recordDropped(): void {
+    this.dropped += 1;
+  }
+
+  get pairs(): number {
+    return this.matches + this.mismatches + this.errors;
+  }
+
+  isEmpty(): boolean {
+    return this.pairs === 0 && this.dropped === 0;
+  }
+
+  reset(): void {
+    this.matches = 0;
+    this.mismatches = 0;
+    this.errors = 0;
+    this.dropped = 0;
+    this.failurePairs.fill(0);
+    this.latencyPairs.fill(0);
+  }
+
+  addFrom(o: ShadowWindow): void {
+    this.matches += o.matches;
+    this.mismatches += o.mismatches;
+    this.errors += o.errors;
+    this.dropped += o.dropped;
+    for (let i = 0; i < 4; i++) this.failurePairs[i]! += o.failurePairs[i]!;
+    for (let i = 0; i < B * B; i++) this.latencyPairs[i]! += o.latencyPairs[i]!;
+  }
+}
+
+/**
+ * Discordant pairs of a latency comparison: canary slower than `canaryAbove` while stable is not
+ * slower than `stableAbove`, and the other way round. Concordant pairs carry no evidence about a
+ * difference, which is why a paired test looks at these two counts only (McNemar).
+ */
+export function discordantLatencyPairs(joint: Uint32Array, canaryAbove: number, stableAbove: number): { canaryWorse: number; stableWorse: number } {
+  let canaryWorse = 0;
+  let stableWorse = 0;
+  for (let kc = 0; kc < B; kc++) {
+    const canaryEvent = kc > canaryAbove;
+    const row = kc * B;
+    for (let ks = 0; ks < B; ks++) {
+      const n = joint[row + ks]!;
+      if (n === 0) continue;
+      const stableEvent = ks > stableAbove;
+      if (canaryEvent && !stableEvent) canaryWorse += n;
+      else if (!canaryEvent && stableEvent) stableWorse += n;
+    }
+  }
+  return { canaryWorse, stableWorse };
+}
+
+/** Marginal histograms of the pairs, for the live quantiles shown beside the verdict. */
+export function marginalLatency(joint: Uint32Array, version: 'canary' | 'stable', into: Float64Array): void {
+  for (let kc = 0; kc < B; kc++) {
+    for (let ks = 0; ks < B; ks++) {
+      const n = joint[kc * B + ks]!;
+      if (n > 0) into[version === 'canary' ? kc : ks]! += n;
+    }
+  }
+}
