@@ -3,9 +3,16 @@
  * *pair* (stable's answer to the client, the canary's answer to the copy). Like TrafficWindow it
  * is O(1) per pair and allocates nothing; the controller drains it each tick.
  */
+import { AnalysisError } from './errors.js';
 import { LATENCY_BUCKET_COUNT, latencyBucket } from './histogram.js';
 
 export type ShadowResult = 'match' | 'mismatch' | 'error' | 'dropped';
+
+/**
+ * Wire form for worker → primary IPC: `[matches, mismatches, errors, dropped, fp0..fp3, then
+ * (cell, count) pairs of the joint latency histogram]`; only non-zero cells travel.
+ */
+export type SerializedShadowWindow = number[];
 
 const B = LATENCY_BUCKET_COUNT;
 
@@ -53,6 +60,30 @@ export class ShadowWindow {
     this.dropped = 0;
     this.failurePairs.fill(0);
     this.latencyPairs.fill(0);
+  }
+
+  toJSON(): SerializedShadowWindow {
+    const out = [this.matches, this.mismatches, this.errors, this.dropped, ...this.failurePairs];
+    const joint = this.latencyPairs;
+    for (let i = 0; i < joint.length; i++) if (joint[i]! > 0) out.push(i, joint[i]!);
+    return out;
+  }
+
+  /** Inverse of `toJSON`; throws AnalysisError('ANALYSIS_INVALID_WINDOW') on malformed input. */
+  static fromJSON(data: unknown): ShadowWindow {
+    const bad = (why: string): AnalysisError => new AnalysisError('ANALYSIS_INVALID_WINDOW', `shadow window: ${why}; send what ShadowWindow.toJSON() produced`);
+    if (!Array.isArray(data) || data.length < 8 || data.length % 2 !== 0) throw bad('must be an array of 8 counts and (cell, count) pairs');
+    for (const v of data as unknown[]) if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad('every entry must be a non-negative integer');
+    const d = data as number[];
+    const w = new ShadowWindow();
+    [w.matches, w.mismatches, w.errors, w.dropped] = [d[0]!, d[1]!, d[2]!, d[3]!];
+    for (let i = 0; i < 4; i++) w.failurePairs[i] = d[4 + i]!;
+    if (w.failurePairs.reduce((a, b) => a + b, 0) !== w.pairs) throw bad('failure pairs do not add up to the pairs');
+    for (let i = 8; i < d.length; i += 2) {
+      if (d[i]! >= B * B) throw bad(`latency cell ${d[i]!} out of range`);
+      w.latencyPairs[d[i]!] = d[i + 1]!;
+    }
+    return w;
   }
 
   addFrom(o: ShadowWindow): void {

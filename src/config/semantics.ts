@@ -80,10 +80,6 @@ export function configWarnings(config: CutoverConfig): string[] {
   const warnings: string[] = [];
   const adminHost = config.admin.listen.slice(0, config.admin.listen.lastIndexOf(':'));
   const loopback = adminHost === '127.0.0.1' || adminHost === 'localhost' || adminHost === '[::1]' || adminHost.startsWith('127.');
-  const shadowed = config.routes.filter((r) => r.rollout?.shadow).map((r) => r.name);
-  if (shadowed.length > 0 && config.workers !== 1) {
-    warnings.push(`routes ${shadowed.join(', ')} have a shadow step but workers is ${String(config.workers)}: mirroring runs in the primary's data plane only, so the shadow step sees no pairs and holds (never passes); use workers: 1 for the shadow step`);
-  }
   if (!loopback && !config.admin.token) warnings.push(`admin.listen ${config.admin.listen} is not loopback and admin.token is not set: anyone who can reach it can steer rollouts`);
   return warnings;
 }
