@@ -95,10 +95,10 @@ export class ShadowPair implements Dispatcher.DispatchHandler {
   // ---- stable: fed by ProxyExchange ----
 
   stableHeaders(status: number, rawHeaders: Buffer[]): void {
-    // A retried attempt starts over.
     this.stable.status = status;
     this.stable.rawHeaders = rawHeaders;
-    this.stable.body = new BodyCapture(this.rules.bodyLimit);
+    // A retried attempt starts over (an attempt that failed after some body is not retried, so this is rare).
+    if (this.stable.body.length > 0) this.stable.body = new BodyCapture(this.rules.bodyLimit);
   }
 
   stableData(chunk: Buffer): void {

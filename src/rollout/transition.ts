@@ -63,6 +63,10 @@ function onConfig(s: RolloutState, at: number, p: RolloutPolicy): TransitionResu
       { type: 'cancelGate' },
     ]);
   }
+  if (s.automated && s.identity === p.identity && s.phase === 'shadowing' && p.shadow !== true) {
+    // The operator took the shadow step out of the config: that is a decision to skip it.
+    return enterStep(s, 0, p, at, 'rollout.shadow removed from the config: shadow step skipped, on to the first step');
+  }
   if (s.automated && s.identity === p.identity) {
     // Same canary, edited rollout block: keep going; a shorter step list cannot leave us past its end.
     const step = Math.min(s.step, p.steps.length - 1);

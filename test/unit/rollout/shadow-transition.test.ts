@@ -66,6 +66,13 @@ describe('transition: the shadow step', () => {
     expect(types(r.effects)).toEqual(['setWeight', 'startShadow', 'log']);
   });
 
+  it('goes on to the first step when the shadow block is taken out of the config, and keeps shadowing on other edits', () => {
+    const r = transition(shadowing(), { type: 'config', at: T }, { ...SHADOWED, shadow: false });
+    expect(r.next).toMatchObject({ phase: 'progressing', step: 0, weight: 10 });
+    expect(types(r.effects)).toContain('stopShadow');
+    expect(transition(shadowing(), { type: 'config', at: T }, { ...SHADOWED, steps: [5, 100] }).effects).toEqual([]);
+  });
+
   it('stops the mirroring when the canary is removed from the config', () => {
     const r = transition(shadowing(), { type: 'config', at: T }, { ...SHADOWED, identity: null, revision: null, automated: false });
     expect(r.next.phase).toBe('stable');
