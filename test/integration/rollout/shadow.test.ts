@@ -126,6 +126,37 @@ describe('the shadow step with real upstreams', () => {
     expect(r.rollout?.shadow?.mismatches).toEqual([]);
   });
 
+  it('mirrors only the listed methods and never a request with a body; compares large bodies by hash and streams them to the client intact', async () => {
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+    const serve = (name: string) => startUpstream(name, (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
+      res.end(req.method === 'HEAD' ? undefined : big);
+    });
+    const stable = await serve('v1');
+    const canary = await serve('v2');
+    const cut = await shadowCutover(stable, canary, { ...SHADOW, compareBodyLimit: '16kb' });
+    for (let i = 0; i < 5; i++) {
+      const got = await request(`${cut.dataUrl}/big/${i}`);
+      expect(Buffer.from(await got.body.arrayBuffer()).equals(big)).toBe(true);
+      const head = await request(`${cut.dataUrl}/big/${i}`, { method: 'HEAD' });
+      await head.body.dump();
+      expect(head.statusCode).toBe(200);
+      const post = await request(`${cut.dataUrl}/orders`, { method: 'POST', body: 'one order' });
+      await post.body.dump();
+      const del = await request(`${cut.dataUrl}/orders/1`, { method: 'DELETE' });
+      await del.body.dump();
+    }
+    await expect.poll(async () => (await shadowCounts(cut.adminUrl)).match, { timeout: 5_000 }).toBe(10);
+    expect((await shadowCounts(cut.adminUrl)).mismatch).toBe(0);
+    const methods = clientRequests(canary).map((r) => r.method);
+    expect(methods.filter((m) => m === 'GET')).toHaveLength(5);
+    expect(methods.filter((m) => m === 'HEAD')).toHaveLength(5);
+    expect(methods.filter((m) => m !== 'GET' && m !== 'HEAD')).toEqual([]);
+    expect(clientRequests(stable).filter((r) => r.method === 'POST')).toHaveLength(5);
+  });
+
   it('leaves the client unaffected by a canary that takes 2 s per request: copies time out or are dropped', async () => {
     const stable = await startItems('v1');
     const canary = await startUpstream('slow', (req, res) => {
