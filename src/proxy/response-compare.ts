@@ -65,7 +65,8 @@ export class BodyCapture {
       this.hash.update(chunk);
       return;
     }
-    // A reference, not a copy: undici hands out a fresh buffer per chunk and nothing writes to it.
+    // A reference, not a copy: undici's chunk is a view into the socket's own read buffer, which is
+    // allocated per read and never written again (llhttp parses a copy in wasm memory).
     this.chunks.push(chunk);
     if (this.length > this.limit) {
       this.hash = createHash('sha256');
