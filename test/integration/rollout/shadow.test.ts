@@ -157,6 +157,22 @@ describe('the shadow step with real upstreams', () => {
     expect(clientRequests(stable).filter((r) => r.method === 'POST')).toHaveLength(5);
   });
 
+  it('leaves the client unaffected by a dead canary: every copy is a canary error', async () => {
+    const stable = await startItems('v1');
+    const gone = await startUpstream('gone');
+    await gone.close();
+    const cut = await shadowCutover(stable, gone);
+    const log = await driveItems(cut.dataUrl, { until: async () => false, maxRequests: 60, deadlineMs: 10_000 });
+    expect(log.sent).toBe(60);
+    expect(log.wrong).toEqual([]);
+    await expect.poll(async () => (await shadowCounts(cut.adminUrl)).error ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
+    const counts = await shadowCounts(cut.adminUrl);
+    expect(counts.match! + counts.mismatch!).toBe(0);
+    const r = await route(cut.adminUrl);
+    expect(r.rollout?.shadow?.mismatches.every((m) => m.part === 'error')).toBe(true);
+    expect(r.history.some((h) => h.to === 'progressing')).toBe(false);
+  });
+
   it('leaves the client unaffected by a canary that takes 2 s per request: copies time out or are dropped', async () => {
     const stable = await startItems('v1');
     const canary = await startUpstream('slow', (req, res) => {
