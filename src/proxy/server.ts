@@ -96,8 +96,9 @@ export class ProxyServer {
     const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, headers, facts.hasBody, choice.analysed, startedAt);
     if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);
     else if (upgradeHead !== null && facts.hasBody) exchange.requestBody = this.upgradeBody(req, res, upgradeHead);
-    // Only a route in its shadow step pays for more than this one read; only stable's answers are mirrored.
-    if (route.state.shadowShare > 0 && choice.target === route.stable) exchange.shadow = startShadowCopy(ctx, route, req, headers, facts.hasBody, startedAt);
+    // Only a route in its shadow step pays for more than this one read; only stable's drawn answers are
+    // mirrored (a request forced by the override header is a probe, left out like in the analysis).
+    if (route.state.shadowShare > 0 && choice.analysed && choice.target === route.stable) exchange.shadow = startShadowCopy(ctx, route, req, headers, facts.hasBody, startedAt);
     exchange.start();
   }
 

@@ -136,7 +136,7 @@ describe('the shadow step with real upstreams', () => {
     });
     const stable = await serve('v1');
     const canary = await serve('v2');
-    const cut = await shadowCutover(stable, canary, { ...SHADOW, compareBodyLimit: '16kb' });
+    const cut = await startCutover(testConfig([{ name: 'shop', stable: [stable.url], canary: [canary.url], override: { header: 'x-cutover-version' }, rollout: { ...FAST_ROLLOUT, shadow: { ...SHADOW, compareBodyLimit: '16kb' } } }], { stateFile: await privateStateFile() }));
     for (let i = 0; i < 5; i++) {
       const got = await request(`${cut.dataUrl}/big/${i}`);
       expect(Buffer.from(await got.body.arrayBuffer()).equals(big)).toBe(true);
@@ -147,6 +147,9 @@ describe('the shadow step with real upstreams', () => {
       await post.body.dump();
       const del = await request(`${cut.dataUrl}/orders/1`, { method: 'DELETE' });
       await del.body.dump();
+      // Forced to stable by the override header: a probe, not mirrored.
+      const forced = await request(`${cut.dataUrl}/forced/${i}`, { headers: { 'x-cutover-version': 'stable' } });
+      await forced.body.dump();
     }
     await expect.poll(async () => (await shadowCounts(cut.adminUrl)).match, { timeout: 5_000 }).toBe(10);
     expect((await shadowCounts(cut.adminUrl)).mismatch).toBe(0);
@@ -154,6 +157,8 @@ describe('the shadow step with real upstreams', () => {
     expect(methods.filter((m) => m === 'GET')).toHaveLength(5);
     expect(methods.filter((m) => m === 'HEAD')).toHaveLength(5);
     expect(methods.filter((m) => m !== 'GET' && m !== 'HEAD')).toEqual([]);
+    expect(clientRequests(canary).filter((r) => r.url.startsWith('/forced/'))).toEqual([]);
+    expect(clientRequests(stable).filter((r) => r.url.startsWith('/forced/'))).toHaveLength(5);
     expect(clientRequests(stable).filter((r) => r.method === 'POST')).toHaveLength(5);
   });
 
