@@ -7,6 +7,7 @@ import { demoDefaults, runDemoCommand } from './demo.js';
 import { rolloutCommands } from './rollout-commands.js';
 import { runStart } from './start.js';
 import { EXIT_USER_ERROR } from './exit-codes.js';
+import { IMPORT_KINDS, runImport } from './import.js';
 import { runValidate } from './validate.js';
 import { REPORT_FORMATS } from '../migrations/report-formats.js';
 import { DIALECTS, MIGRATION_PHASES } from '../migrations/types.js';
@@ -42,6 +43,12 @@ await yargs(hideBin(process.argv))
     process.exitCode = await runCheckMigrations({ paths: argv.paths, dialect: argv.dialect, phase: argv.phase, format: argv.format });
   })
   .command(rolloutCommands)
+  .command('import <kind> <file>', 'print the cutover YAML for a Flagger Canary, an Argo Rollout or ingress-nginx canary Ingresses; what cannot be carried over goes to stderr', (y) => y
+    .positional('kind', { choices: IMPORT_KINDS, describe: 'what FILE holds', demandOption: true })
+    .positional('file', { type: 'string', describe: 'a manifest file, or a directory of them (the Canary or Rollout with its templates)', demandOption: true }),
+  async (argv) => {
+    process.exitCode = await runImport({ kind: argv.kind, file: argv.file });
+  })
   .command('upstream', 'run a small demo upstream (answers its name) for trying cutover by hand', (y) => y
     .option('port', { type: 'number', demandOption: true })
     .option('host', { type: 'string', default: '127.0.0.1' })

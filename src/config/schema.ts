@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { checksSchema } from './checks-schema.js';
 import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
@@ -65,6 +66,8 @@ const hostPattern = z.string().regex(/^(\*\.)?[a-zA-Z0-9.-]+(:\d+)?$/, 'must be 
 
 const version = z.strictObject({
   endpoints: z.array(endpoint).min(1, 'needs at least one endpoint'),
+  /** Only a label: what {{stable.revision}} and a compare check's {{revision}} are filled with. */
+  revision: z.union([z.string(), z.number()]).transform(String).optional(),
 });
 const canaryVersion = z.strictObject({
   endpoints: z.array(endpoint).min(1, 'needs at least one endpoint'),
@@ -136,6 +139,7 @@ const rollout = z.strictObject({
     url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     headers: z.record(z.string(), z.string()).optional(),
   })).default([]),
+  checks: checksSchema.default([]),
 });
 
 const route = z.strictObject({
