@@ -92,7 +92,15 @@ export function usage(pid) {
   return { cpuS, rss };
 }
 
-export function cutoverConfig({ port, adminPort, stable, canary, workers, dir }) {
+// The shadow step held open for the whole run (bake times far beyond it), mirroring every GET.
+const SHADOW_ROLLOUT = `
+    rollout:
+      steps: [1, 100]
+      minStepDuration: 1h
+      maxStepDuration: 2h
+      shadow: { share: 100% }`;
+
+export function cutoverConfig({ port, adminPort, stable, canary, workers, dir, shadow = false }) {
   return `listen: 127.0.0.1:${port}
 admin: { listen: 127.0.0.1:${adminPort} }
 stateFile: ${join(dir, `state-${port}.json`)}
@@ -103,17 +111,17 @@ routes:
   - name: bench
     stable: { endpoints: [${stable}] }
     canary: { endpoints: [${canary}], revision: bench }
-    weight: 10
+    weight: ${shadow ? 0 : 10}${shadow ? SHADOW_ROLLOUT : ''}
 `;
 }
 
 /** Each target: a name and how to start it; start resolves with { url, pid }. */
 export function defineTargets({ root, dir, stable, canary, stablePort }) {
   const node = process.execPath;
-  const cutover = (workers, cpus) => async () => {
+  const cutover = (workers, cpus, shadow = false) => async () => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const file = join(dir, `cutover-${port}.yaml`);
-    writeFileSync(file, cutoverConfig({ port, adminPort, stable, canary, workers, dir }));
+    writeFileSync(file, cutoverConfig({ port, adminPort, stable, canary, workers, dir, shadow }));
     const { child } = await startProcess(node, [join(root, 'dist/cli/main.js'), 'start', '-c', file], { cpus, waitJson: false });
     child.stdout.resume();
     await waitReady(`http://127.0.0.1:${adminPort}/readyz`);
@@ -128,6 +136,7 @@ export function defineTargets({ root, dir, stable, canary, stablePort }) {
   const targets = {
     direct: async () => ({ url: `${stable}/`, pid: null }),
     cutover: cutover(1, '1'),
+    'cutover-shadow': cutover(1, '1', true),
     'cutover-off': async () => {
       const [port, adminPort] = [await freePort(), await freePort()];
       const file = join(dir, `off-${port}.yaml`);

@@ -8,6 +8,7 @@ import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
 import { downstreamResponseHeaders, trailerObject } from './headers.js';
 import type { ProxyContext } from './context.js';
 import { bodyBroken, bodyReplayable } from './request-body.js';
+import type { ShadowPair } from './shadow.js';
 
 const kExchange = Symbol('cutover.exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
@@ -34,6 +35,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private retried = false;
   /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
   requestBody: Readable | null = null;
+  /** Set while the route is shadowing and this request was mirrored: it is told stable's answer (shadow.ts). */
+  shadow: ShadowPair | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -88,6 +91,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.status = statusCode;
     this.resumeUpstream = resume;
+    this.shadow?.stableHeaders(statusCode, rawHeaders);
     const headers = downstreamResponseHeaders(rawHeaders);
     this.pool.answered();
     // Appended, not res.setHeader(): writeHead with a list would collapse the upstream's own Set-Cookie lines.
@@ -110,6 +114,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.shadow?.stableData(chunk);
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
     return ok;
@@ -121,6 +126,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       if (t) this.res.addTrailers(t);
     }
     this.res.end();
+    this.shadow?.stableComplete();
     this.finish(this.status, this.status >= 500, this.analysed);
   }
 
@@ -196,6 +202,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private finish(code: number, failed: boolean, analysed: boolean): void {
     if (this.finished) return;
     this.finished = true;
+    // After stableComplete() this is a no-op; on every other ending there is nothing to compare.
+    this.shadow?.stableFailed();
     this.target.recorder.record(code, this.ctx.now() - this.startedAt, failed, analysed);
     this.ctx.requestDone(this.route, this.target.name, code, this.req, this.startedAt);
   }
