@@ -81,10 +81,10 @@ describe('the shadow step with workers: 2', () => {
     await writeFile(file, stringify(testConfig([{ name: 'shop', stable: [v1.url], canary: [v2.url], rollout }], { workers: 2 }, dir)));
 
     const cli = new CliProcess(['start', '-c', file]);
-    const started = await cli.waitFor((l) => l.msg === 'cutover started (workers)', 'the cluster to start');
+    const started = await cli.waitFor((l) => l.msg === 'cutover started (workers)', 'the cluster to start', 20_000);
     const data = `http://127.0.0.1:${(started.listen as { port: number }).port}`;
     const admin = `http://127.0.0.1:${(started.admin as { port: number }).port}`;
-    await cli.waitFor(() => cli.count('worker serving') >= 2, 'both workers');
+    await cli.waitFor(() => cli.count('worker serving') >= 2, 'both workers', 20_000);
     const phase = async (): Promise<string> => (JSON.parse(await getText(`${admin}/api/v1/routes/shop`)) as { phase: string }).phase;
     expect(await phase()).toBe('shadowing');
 
