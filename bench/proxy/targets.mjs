@@ -110,11 +110,11 @@ routes:
 /** Each target: a name and how to start it; start resolves with { url, pid }. */
 export function defineTargets({ root, dir, stable, canary, stablePort }) {
   const node = process.execPath;
-  const cutover = (workers, cpus) => async () => {
+  const cutover = (workers, cpus, cli = join(root, 'dist/cli/main.js')) => async () => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const file = join(dir, `cutover-${port}.yaml`);
     writeFileSync(file, cutoverConfig({ port, adminPort, stable, canary, workers, dir }));
-    const { child } = await startProcess(node, [join(root, 'dist/cli/main.js'), 'start', '-c', file], { cpus, waitJson: false });
+    const { child } = await startProcess(node, [...nodeFlags(), cli, 'start', '-c', file], { cpus, waitJson: false });
     child.stdout.resume();
     await waitReady(`http://127.0.0.1:${adminPort}/readyz`);
     await waitReady(`http://127.0.0.1:${port}/`);
@@ -137,10 +137,17 @@ export function defineTargets({ root, dir, stable, canary, stablePort }) {
     'undici-bare': script('undici-bare.mjs', [stable, '0']),
     'http-proxy': script('http-proxy.mjs', [stable, '0']),
     nginx: HAS_NGINX ? () => startNginx(dir, stablePort) : null,
+    // Another build's CLI (BENCH_BASELINE_CLI=/path/to/old/dist/cli/main.js), for before/after in one run.
+    'cutover-baseline': process.env.BENCH_BASELINE_CLI ? cutover(1, '1', process.env.BENCH_BASELINE_CLI) : null,
     'cutover-w1-free': cutover(1, undefined),
     'cutover-w2-free': cutover(2, undefined),
   };
   return Object.fromEntries(Object.entries(targets).filter(([, v]) => v !== null));
+}
+
+/** Extra node flags for the cutover processes, e.g. BENCH_NODE_FLAGS="--trace-gc" for a diagnosis run. */
+function nodeFlags() {
+  return process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : [];
 }
 
 async function startNginx(dir, upstreamPort) {
