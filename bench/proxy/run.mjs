@@ -3,7 +3,7 @@
 // Knobs (env): BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_RATE=2000 BENCH_RSS_SECONDS=60
 // BENCH_IDLE=10000 BENCH_TARGETS=a,b (subset) BENCH_QUICK=1 (a short smoke run).
 // The added tail (tail.mjs, needs wrk): BENCH_TAIL_ROUNDS=5 BENCH_TAIL_SECONDS=6
-// BENCH_TAIL_TARGETS=cutover,http-proxy,nginx; BENCH_TAIL_ONLY=1 runs only that phase and
+// BENCH_TAIL_TARGETS=cutover,undici-bare,http-proxy,nginx; BENCH_TAIL_ONLY=1 runs only that phase and
 // writes only bench/results/tail.{json,md}.
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const cfg = {
   loadgen: process.env.BENCH_LOADGEN ?? (HAS_WRK ? 'wrk' : 'autocannon'),
   tailRounds: env('BENCH_TAIL_ROUNDS', 5, 2),
   tailSeconds: env('BENCH_TAIL_SECONDS', 6, 3),
-  tailTargets: (process.env.BENCH_TAIL_TARGETS ?? 'cutover,http-proxy,nginx').split(','),
+  tailTargets: (process.env.BENCH_TAIL_TARGETS ?? 'cutover,undici-bare,http-proxy,nginx').split(','),
   tailOnly: process.env.BENCH_TAIL_ONLY === '1',
 };
 const log = (...a) => console.error(...a);

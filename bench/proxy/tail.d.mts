@@ -1,0 +1,25 @@
+// Types for tail.mjs, so its pure summary can be unit-tested from TypeScript (test/unit/bench).
+export interface PacedLoad { p50: number; p99: number; p999: number; errors: number; non2xx: number; late?: number; cpuMsPer10k?: number | null }
+export interface TailPair { direct: PacedLoad; proxy: PacedLoad; addedP50: number; addedP99: number; addedP999: number }
+export type TailRound = Record<string, TailPair>;
+export interface TailRoundSummary {
+  round: number;
+  directP99: number | null;
+  vsHttpProxy: number | null;
+  vsNginx: number | null;
+  notWorseThanHttpProxy: boolean | null;
+  withinOneMs: boolean | null;
+  late: number;
+}
+export interface TailSummary {
+  perRound: TailRoundSummary[];
+  targets: Record<string, { addedP50: number | null; addedP99: number | null; addedP999: number | null; p99: number | null; directP99: number | null; cpuMsPer10k: number | null; errors: number }>;
+  vsHttpProxy: number | null;
+  vsNginx: number | null;
+  roundsNotWorseThanHttpProxy: number;
+  roundsJudgedForOneMs: number;
+  roundsWithinOneMs: number;
+}
+export function summariseTail(rounds: TailRound[], proxies: string[]): TailSummary;
+export function tailMarkdown(result: { config: { rounds: number; seconds: number; rate: number; connections: number }; rounds: TailRound[]; summary: TailSummary }): string;
+export function tailRounds(opts: unknown): Promise<{ rounds: TailRound[]; summary: TailSummary }>;
