@@ -4,6 +4,7 @@ export interface TailPair { direct: PacedLoad; proxy: PacedLoad; addedP50: numbe
 export type TailRound = Record<string, TailPair>;
 export interface TailRoundSummary {
   round: number;
+  loadAverage: number | null;
   directP99: number | null;
   vsHttpProxy: number | null;
   vsNginx: number | null;
@@ -20,6 +21,6 @@ export interface TailSummary {
   roundsJudgedForOneMs: number;
   roundsWithinOneMs: number;
 }
-export function summariseTail(rounds: TailRound[], proxies: string[]): TailSummary;
+export function summariseTail(rounds: TailRound[], proxies: string[], loadAverages?: number[]): TailSummary;
 export function tailMarkdown(result: { config: { rounds: number; seconds: number; rate: number; connections: number }; rounds: TailRound[]; summary: TailSummary }): string;
-export function tailRounds(opts: unknown): Promise<{ rounds: TailRound[]; summary: TailSummary }>;
+export function tailRounds(opts: unknown): Promise<{ rounds: TailRound[]; loadAverages: number[]; summary: TailSummary }>;

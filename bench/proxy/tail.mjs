@@ -6,6 +6,8 @@
 // `direct` run, so "added" is the difference of two loads a few seconds apart: on a shared
 // machine the noise moves over minutes, and pairing keeps a slow minute on both sides.
 
+import { loadavg } from 'node:os';
+
 const median = (xs) => {
   const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return null;
@@ -22,7 +24,9 @@ export async function tailRounds({ measure, names, rounds, seconds, rate, connec
   const out = [];
   for (let i = 0; i < rounds; i++) {
     const order = proxies.map((_, k) => proxies[(k + i) % proxies.length]);
+    // The 1-minute load average when the round starts: how much else ran on the two cores.
     const round = {};
+    Object.defineProperty(round, 'loadAverage', { value: loadavg()[0], enumerable: false });
     for (const name of order) {
       const opts = { mode: 'paced-wrk', connections, rate, durationS: seconds };
       const first = i % 2 === 0 ? 'direct' : name;
@@ -34,7 +38,7 @@ export async function tailRounds({ measure, names, rounds, seconds, rate, connec
     }
     out.push(round);
   }
-  return { rounds: out, summary: summariseTail(out, proxies) };
+  return { rounds: out, loadAverages: out.map((r) => r.loadAverage), summary: summariseTail(out, proxies, out.map((r) => r.loadAverage)) };
 }
 
 /**
@@ -42,7 +46,7 @@ export async function tailRounds({ measure, names, rounds, seconds, rate, connec
  * and nginx's. The issue's targets are judged round by round (both sides ran in the same
  * minute); medians over rounds are given for the headline.
  */
-export function summariseTail(rounds, proxies) {
+export function summariseTail(rounds, proxies, loadAverages = []) {
   const perRound = rounds.map((r, i) => {
     const c = r.cutover;
     const hp = r['http-proxy'];
@@ -52,6 +56,7 @@ export function summariseTail(rounds, proxies) {
     const over = (a, b) => (a && b && b.addedP99 > 0 ? a.addedP99 / b.addedP99 : null);
     return {
       round: i + 1,
+      loadAverage: loadAverages[i] ?? null,
       directP99: median(Object.values(r).map((m) => m.direct.p99)),
       vsHttpProxy: over(c, hp),
       vsNginx: over(c, ngx),
@@ -91,13 +96,13 @@ export function tailMarkdown({ config, rounds, summary }) {
   const lines = [];
   const proxies = Object.keys(summary.targets);
   lines.push(`Added tail at a fixed rate: ${config.rounds} rounds × ${config.seconds} s per load, ${config.rate} req/s paced by wrk + bench/proxy/paced.lua, ${config.connections} connections; every proxy load paired with a \`direct\` load next to it; "added" = proxy − its paired direct.`, '');
-  lines.push(`| round | direct p99 ms | ${proxies.map((p) => `${p} added p50 / p99 ms`).join(' | ')} | cutover ÷ http-proxy added p99 | cutover ÷ nginx added p99 | late slots |`);
-  lines.push(`| ---: | ---: | ${proxies.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`);
+  lines.push(`| round | load average | direct p99 ms | ${proxies.map((p) => `${p} added p50 / p99 ms`).join(' | ')} | cutover ÷ http-proxy added p99 | cutover ÷ nginx added p99 | late slots |`);
+  lines.push(`| ---: | ---: | ---: | ${proxies.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`);
   summary.perRound.forEach((p, i) => {
     const r = rounds[i];
-    lines.push(`| ${p.round} | ${f(p.directP99, 3)} | ${proxies.map((n) => (r[n] ? `${f(r[n].addedP50, 3)} / ${f(r[n].addedP99, 3)}` : '–')).join(' | ')} | ${f(p.vsHttpProxy)} | ${f(p.vsNginx)} | ${p.late} |`);
+    lines.push(`| ${p.round} | ${f(p.loadAverage, 1)} | ${f(p.directP99, 3)} | ${proxies.map((n) => (r[n] ? `${f(r[n].addedP50, 3)} / ${f(r[n].addedP99, 3)}` : '–')).join(' | ')} | ${f(p.vsHttpProxy)} | ${f(p.vsNginx)} | ${p.late} |`);
   });
-  lines.push(`| median | ${f(median(summary.perRound.map((p) => p.directP99)), 3)} | ${proxies.map((n) => `${f(summary.targets[n].addedP50, 3)} / ${f(summary.targets[n].addedP99, 3)}`).join(' | ')} | ${f(summary.vsHttpProxy)} | ${f(summary.vsNginx)} | |`);
+  lines.push(`| median | | ${f(median(summary.perRound.map((p) => p.directP99)), 3)} | ${proxies.map((n) => `${f(summary.targets[n].addedP50, 3)} / ${f(summary.targets[n].addedP99, 3)}`).join(' | ')} | ${f(summary.vsHttpProxy)} | ${f(summary.vsNginx)} | |`);
   lines.push('');
   lines.push('| target (issue 15, item 5), judged per round | rounds met |', '| --- | ---: |');
   if (summary.perRound.some((p) => p.notWorseThanHttpProxy !== null)) lines.push(`| cutover's added p99 ≤ node-http-proxy's | ${summary.roundsNotWorseThanHttpProxy} of ${summary.perRound.length} |`);

@@ -41,10 +41,10 @@ describe('the added-tail summary of npm run bench', () => {
 
   it('counts late slots (every connection busy) so a run that went closed-loop shows', () => {
     const r: TailRound = { cutover: pair(load(0.1, 0.4, 2), load(0.2, 5, 30)) };
-    const s = summariseTail([r], ['cutover']);
+    const s = summariseTail([r], ['cutover'], [0.7]);
     expect(s.perRound[0]!.late).toBe(32);
     const md = tailMarkdown({ config: { rounds: 1, seconds: 1, rate: 2000, connections: 50 }, rounds: [r], summary: s });
-    expect(md).toContain('| 1 | 0.400 | 0.100 / 4.600 | – | – | 32 |');
+    expect(md).toContain('| 1 | 0.7 | 0.400 | 0.100 / 4.600 | – | – | 32 |');
     expect(md).toContain('no round that quiet');
   });
 });
