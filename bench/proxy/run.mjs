@@ -71,6 +71,8 @@ async function measure(name, opts) {
     // Below 1 the proxy had time to spare: the load generator or the upstream set the pace.
     r.cpuUtil = (after.cpuS - before.cpuS) / opts.durationS;
     r.rpsPerCore = after.cpuS > before.cpuS ? r.requests / (after.cpuS - before.cpuS) : null;
+    // A page read back from disk stalls the process without using CPU: a busy machine evicting memory.
+    r.majorFaults = after.majorFaults - before.majorFaults;
   }
   return r;
 }

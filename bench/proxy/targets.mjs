@@ -76,20 +76,22 @@ export function processTree(pid) {
   return out;
 }
 
-/** CPU seconds (user + system) and RSS bytes summed over a process tree, from /proc. */
+/** CPU seconds (user + system), RSS bytes and major page faults summed over a process tree, from /proc. */
 export function usage(pid) {
   let cpuS = 0;
   let rss = 0;
+  let majorFaults = 0;
   for (const p of processTree(pid)) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       cpuS += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+      majorFaults += Number(fields[9]);
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       if (m) rss += Number(m[1]) * 1024;
     } catch { /* exited between listing and reading */ }
   }
-  return { cpuS, rss };
+  return { cpuS, rss, majorFaults };
 }
 
 export function cutoverConfig({ port, adminPort, stable, canary, workers, dir }) {

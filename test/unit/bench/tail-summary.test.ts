@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { summariseTail, tailMarkdown, type PacedLoad, type TailPair, type TailRound } from '../../../bench/proxy/tail.mjs';
+import { pairOf, summariseTail, tailMarkdown, type PacedLoad, type TailRound } from '../../../bench/proxy/tail.mjs';
 
-const load = (p50: number, p99: number, late = 0): PacedLoad => ({ p50, p99, p999: p99 * 2, errors: 0, non2xx: 0, late });
-const pair = (direct: PacedLoad, proxy: PacedLoad): TailPair => ({
-  direct, proxy, addedP50: proxy.p50 - direct.p50, addedP99: proxy.p99 - direct.p99, addedP999: proxy.p999 - direct.p999,
-});
+const load = (p50: number, p99: number, late = 0, requests = 1000): PacedLoad => ({ requests, p50, p99, p999: p99 * 2, errors: 0, non2xx: 0, late });
+const pair = (direct: PacedLoad, proxy: PacedLoad) => pairOf(direct, proxy, 1000);
 
 /** One round in which each proxy's added p99 is the given figure over a 0.4 ms direct p99. */
 function round(added: Record<string, number>): TailRound {
@@ -37,6 +35,9 @@ describe('the added-tail summary of npm run bench', () => {
     expect(s.vsHttpProxy).toBeNull();
     // The comparison itself still stands: cutover added more than a peer that added nothing.
     expect(s.perRound[0]!.notWorseThanHttpProxy).toBe(false);
+    // Nor a ratio of cutover's own negative figure (its direct leg was the slower one).
+    const t = summariseTail([round({ cutover: -0.2, 'http-proxy': 0.8 })], ['cutover', 'http-proxy']);
+    expect(t.perRound[0]).toMatchObject({ vsHttpProxy: null, notWorseThanHttpProxy: true });
   });
 
   it('counts late slots (every connection busy) so a run that went closed-loop shows', () => {
@@ -44,7 +45,20 @@ describe('the added-tail summary of npm run bench', () => {
     const s = summariseTail([r], ['cutover'], [0.7]);
     expect(s.perRound[0]!.late).toBe(32);
     const md = tailMarkdown({ config: { rounds: 1, seconds: 1, rate: 2000, connections: 50 }, rounds: [r], summary: s });
-    expect(md).toContain('| 1 | 0.7 | 0.400 | 0.100 / 4.600 | – | – | 32 |');
+    expect(md).toContain('| 1 | 0.7 | 0.400 | 0.100 / 4.600 | – | – | 32 | – |');
     expect(md).toContain('no round that quiet');
+  });
+
+  it('a load that was not answered (frozen process) has no added figures rather than a negative one', () => {
+    // What broke: a proxy frozen for a whole 6 s load returned p99 0, printed as "added −3.8 ms".
+    const frozen = pair(load(0.1, 3.8), load(0, 0, 0, 0));
+    expect(frozen).toMatchObject({ invalid: true, addedP99: null, addedP50: null });
+    const r: TailRound = { cutover: frozen, 'http-proxy': pair(load(0.1, 0.4), load(0.3, 1.4)) };
+    const s = summariseTail([r], ['cutover', 'http-proxy']);
+    expect(s.perRound[0]).toMatchObject({ notWorseThanHttpProxy: null, vsHttpProxy: null, invalid: ['cutover'] });
+    expect(s.roundsJudgedAgainstHttpProxy).toBe(0);
+    expect(s.targets.cutover!.addedP99).toBeNull();
+    const md = tailMarkdown({ config: { rounds: 1, seconds: 1, rate: 1000, connections: 50 }, rounds: [r], summary: s });
+    expect(md).toContain('invalid: 1000 direct / 0 proxied requests');
   });
 });
