@@ -75,8 +75,9 @@ export function summariseTail(rounds, proxies, loadAverages = []) {
       vsHttpProxy: over(c, hp),
       vsNginx: over(c, ngx),
       notWorseThanHttpProxy: both(c, hp) ? c.addedP99 <= hp.addedP99 : null,
-      // Only judged in rounds quiet enough that nginx adds at most 0.5 ms.
-      withinOneMs: both(c, ngx) && ngx.addedP99 <= 0.5 ? c.addedP99 <= 1 : null,
+      // Only judged in rounds quiet enough that nginx adds at most 0.5 ms, and really adds it:
+      // a negative figure, or a direct leg whose own p99 is over 1 ms, is noise, not quiet.
+      withinOneMs: both(c, ngx) && ngx.addedP99 >= 0 && ngx.addedP99 <= 0.5 && ngx.direct.p99 <= 1 ? c.addedP99 <= 1 : null,
       late: Object.values(r).reduce((n, m) => n + (m.direct.late ?? 0) + (m.proxy.late ?? 0), 0),
       // null when the run did not record them (no /proc, or an older result file).
       majorFaults: Object.values(r).some((m) => typeof m.proxy.majorFaults === 'number') ? Object.values(r).reduce((n, m) => n + (m.proxy.majorFaults ?? 0), 0) : null,

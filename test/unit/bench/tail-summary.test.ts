@@ -29,12 +29,16 @@ describe('the added-tail summary of npm run bench', () => {
   });
 
   it('leaves out a ratio whose peer added nothing, instead of showing it negative', () => {
-    const s = summariseTail([round({ cutover: 0.5, 'http-proxy': -0.1, nginx: 0 })], ['cutover', 'http-proxy', 'nginx']);
+    const s = summariseTail([round({ cutover: 0.5, 'http-proxy': -0.1, nginx: -0.2 })], ['cutover', 'http-proxy', 'nginx']);
     expect(s.perRound[0]!.vsHttpProxy).toBeNull();
     expect(s.perRound[0]!.vsNginx).toBeNull();
     expect(s.vsHttpProxy).toBeNull();
     // The comparison itself still stands: cutover added more than a peer that added nothing.
     expect(s.perRound[0]!.notWorseThanHttpProxy).toBe(false);
+    // A round where nginx "added" nothing is not a quiet round for the 1 ms target: it is noise.
+    expect(s.perRound[0]!.withinOneMs).toBeNull();
+    const noisyDirect = summariseTail([{ cutover: pair(load(0.1, 0.4), load(0.2, 0.9)), nginx: pair(load(0.1, 3), load(0.2, 3.2)) }], ['cutover', 'nginx']);
+    expect(noisyDirect.perRound[0]!.withinOneMs).toBeNull();
     // Nor a ratio of cutover's own negative figure (its direct leg was the slower one).
     const t = summariseTail([round({ cutover: -0.2, 'http-proxy': 0.8 })], ['cutover', 'http-proxy']);
     expect(t.perRound[0]).toMatchObject({ vsHttpProxy: null, notWorseThanHttpProxy: true });
