@@ -94,7 +94,15 @@ export function usage(pid) {
   return { cpuS, rss, majorFaults };
 }
 
-export function cutoverConfig({ port, adminPort, stable, canary, workers, dir }) {
+// The shadow step held open for the whole run (bake times far beyond it), mirroring every GET.
+const SHADOW_ROLLOUT = `
+    rollout:
+      steps: [1, 100]
+      minStepDuration: 1h
+      maxStepDuration: 2h
+      shadow: { share: 100% }`;
+
+export function cutoverConfig({ port, adminPort, stable, canary, workers, dir, shadow = false }) {
   return `listen: 127.0.0.1:${port}
 admin: { listen: 127.0.0.1:${adminPort} }
 stateFile: ${join(dir, `state-${port}.json`)}
@@ -105,17 +113,17 @@ routes:
   - name: bench
     stable: { endpoints: [${stable}] }
     canary: { endpoints: [${canary}], revision: bench }
-    weight: 10
+    weight: ${shadow ? 0 : 10}${shadow ? SHADOW_ROLLOUT : ''}
 `;
 }
 
 /** Each target: a name and how to start it; start resolves with { url, pid }. */
 export function defineTargets({ root, dir, stable, canary, stablePort }) {
   const node = process.execPath;
-  const cutover = (workers, cpus, cli = join(root, 'dist/cli/main.js')) => async () => {
+  const cutover = (workers, cpus, shadow = false, cli = join(root, 'dist/cli/main.js')) => async () => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const file = join(dir, `cutover-${port}.yaml`);
-    writeFileSync(file, cutoverConfig({ port, adminPort, stable, canary, workers, dir }));
+    writeFileSync(file, cutoverConfig({ port, adminPort, stable, canary, workers, dir, shadow }));
     const { child } = await startProcess(node, [...nodeFlags(), cli, 'start', '-c', file], { cpus, waitJson: false });
     child.stdout.resume();
     await waitReady(`http://127.0.0.1:${adminPort}/readyz`);
@@ -130,6 +138,7 @@ export function defineTargets({ root, dir, stable, canary, stablePort }) {
   const targets = {
     direct: async () => ({ url: `${stable}/`, pid: null }),
     cutover: cutover(1, '1'),
+    'cutover-shadow': cutover(1, '1', true),
     'cutover-off': async () => {
       const [port, adminPort] = [await freePort(), await freePort()];
       const file = join(dir, `off-${port}.yaml`);
@@ -140,7 +149,7 @@ export function defineTargets({ root, dir, stable, canary, stablePort }) {
     'http-proxy': script('http-proxy.mjs', [stable, '0']),
     nginx: HAS_NGINX ? () => startNginx(dir, stablePort) : null,
     // Another build's CLI (BENCH_BASELINE_CLI=/path/to/old/dist/cli/main.js), for before/after in one run.
-    'cutover-baseline': process.env.BENCH_BASELINE_CLI ? cutover(1, '1', process.env.BENCH_BASELINE_CLI) : null,
+    'cutover-baseline': process.env.BENCH_BASELINE_CLI ? cutover(1, '1', false, process.env.BENCH_BASELINE_CLI) : null,
     'cutover-w1-free': cutover(1, undefined),
     'cutover-w2-free': cutover(2, undefined),
   };
