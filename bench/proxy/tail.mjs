@@ -34,7 +34,7 @@ export async function tailRounds({ measure, names, rounds, seconds, rate, connec
       const b = await measure(first === 'direct' ? name : 'direct', opts);
       const [direct, proxy] = first === 'direct' ? [a, b] : [b, a];
       round[name] = pairOf(direct, proxy, rate * seconds);
-      log(`tail round ${i + 1} ${name}: direct p50/p99 ${direct.p50.toFixed(3)}/${direct.p99.toFixed(3)} ms, ${name} ${proxy.p50.toFixed(3)}/${proxy.p99.toFixed(3)} ms, added p99 ${round[name].addedP99.toFixed(3)} ms`);
+      log(`tail round ${i + 1} ${name}: direct p50/p99 ${direct.p50.toFixed(3)}/${direct.p99.toFixed(3)} ms, ${name} ${proxy.p50.toFixed(3)}/${proxy.p99.toFixed(3)} ms, ${round[name].invalid ? `invalid: ${direct.requests} direct / ${proxy.requests} proxied requests` : `added p99 ${round[name].addedP99.toFixed(3)} ms`}`);
     }
     out.push(round);
   }
