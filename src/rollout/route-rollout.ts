@@ -5,11 +5,20 @@
 import { StableBaseline, StepAnalysis, type AnalysisPolicy, type StepVerdict } from '../analysis/index.js';
 import type { RouteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { TrafficWindow } from '../analysis/window.js';
 import type { RouteState } from '../routing/route-state.js';
 import { LiveStats } from './live.js';
 import { analysisPolicy } from './policy.js';
 import { initialRolloutState } from './transition.js';
 import type { RolloutEvent, RolloutPolicy, RolloutState } from './types.js';
+
+/**
+ * Where a route's analysed traffic comes from. Without it, the data plane's own window; a fleet
+ * hands its local window on (tagged with the weight it was drawn at) and returns the fleet's sum.
+ */
+export interface WindowSource {
+  take(route: string, local: TrafficWindow, weight: number): TrafficWindow;
+}
 
 export interface RouteRollout {
   readonly name: string;
@@ -24,12 +33,13 @@ export interface RouteRollout {
   verdict: StepVerdict | null;
   readonly live: LiveStats;
   gate: AbortController | null;
+  readonly windows: WindowSource | null;
 }
 
-export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy, at: number): RouteRollout {
+export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy, at: number, windows: WindowSource | null = null): RouteRollout {
   return {
     name: rc.name, routeState, config: rc, policy, analysis: analysisPolicy(rc), state: initialRolloutState(at),
-    baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null,
+    baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null, windows,
   };
 }
 
@@ -55,7 +65,8 @@ export function reconfigure(r: RouteRollout, rc: RouteConfig, routeState: RouteS
 
 /** Hands the data plane's window to the baseline, the current step and the live view. */
 export function drain(r: RouteRollout, now: number): void {
-  const window = r.routeState.drainWindow();
+  const local = r.routeState.drainWindow();
+  const window = r.windows ? r.windows.take(r.name, local, r.routeState.weight) : local;
   r.baseline.ingest(window, now);
   r.step?.ingest(window, now, r.baseline);
   r.live.add(window, now);
