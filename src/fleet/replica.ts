@@ -1,0 +1,392 @@
+/**
+ * One replica's membership of a fleet: the RolloutStore and WindowSource the controller talks to
+ * in fleet mode. It is not a second controller: the leader's controller decides as a single
+ * process would, on the fleet's summed windows; every write is a fenced compare-and-set; a
+ * follower's controller applies what the leader wrote. Nothing here runs per request: windows go
+ * out once a second, whatever the request rate.
+ */
+import { performance } from 'node:perf_hooks';
+import type { TrafficWindow } from '../analysis/window.js';
+import type { CutoverConfig, FleetConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { CommandResult } from '../rollout/controller.js';
+import type { WindowSource } from '../rollout/route-rollout.js';
+import { parseRolloutState, type StateFileRead } from '../rollout/state-file.js';
+import type { RolloutStore, RolloutStoreHooks } from '../rollout/store.js';
+import type { OperatorAction, RolloutState } from '../rollout/types.js';
+import type { RouteStates } from '../routing/route-state.js';
+import { configDisagreement, FORGET_REPLICA_AFTER_MS, liveWindowMs, parseHeartbeats, routeConfigHash, type Heartbeat } from './heartbeat.js';
+import { fleetKeys } from './keys.js';
+import { LeaderLease } from './lease.js';
+import { FleetRedis, redactRedisUrl } from './redis-store.js';
+import { forwardCommand, serveCommands } from './steering.js';
+import { WindowLedger } from './window-ledger.js';
+
+/** How long `start` waits for Redis before serving without it. */
+export const FLEET_START_TIMEOUT_MS = 1_000;
+const HALF_SECOND_MS = 500;
+/** A slot is summed once every live replica has pushed it, or this long after it ended. */
+const SLOT_GRACE_MS = 2_000;
+/** After an outage, older slots are not worth reading: their evidence is stale. */
+const MAX_SLOT_BACKLOG = 5;
+
+export interface FleetReplicaOptions {
+  fleet: FleetConfig;
+  config: CutoverConfig;
+  log: Logger;
+  /** The data plane's weights, reported in heartbeats. */
+  states: RouteStates;
+  wallNow?: () => number;
+  monoNow?: () => number;
+}
+
+/** A shared state as stored: the fence of the term that wrote it, and the state. */
+interface StoredState { fence: number; state: unknown }
+
+export class FleetReplica implements RolloutStore, WindowSource {
+  readonly id: string;
+  readonly url: string;
+  readonly lease: LeaderLease;
+  private readonly redis: FleetRedis;
+  private readonly ledger = new WindowLedger();
+  private readonly log: Logger;
+  private readonly wallNow: () => number;
+  private readonly monoNow: () => number;
+  private hooks: RolloutStoreHooks | null = null;
+  private saved = new Map<string, RolloutState>();
+  private readonly applied = new Map<string, string>();
+  private configHash: string;
+  replicas: Heartbeat[] = [];
+  storeUp = false;
+  /** Set once the shared states were read: until then a replica that started blind serves stable. */
+  private sharedKnown = false;
+  private downLogged = false;
+  lastError: string | null = null;
+  private nextSlot = -1;
+  requestsPerSecond = 0;
+  private halfTimer: NodeJS.Timeout | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private busy = { renew: false, tick: false, read: false, serve: false, refresh: false };
+
+  private constructor(private readonly options: FleetReplicaOptions) {
+    this.id = options.fleet.replica;
+    this.url = redactRedisUrl(options.fleet.redis);
+    this.log = options.log.child({ fleet: options.fleet.name, replica: this.id });
+    this.wallNow = options.wallNow ?? Date.now;
+    this.monoNow = options.monoNow ?? (() => performance.now());
+    this.lease = new LeaderLease(this.id, options.fleet.leaseTtl);
+    this.redis = new FleetRedis(options.fleet.redis, fleetKeys(options.fleet.name));
+    this.configHash = routeConfigHash(options.config);
+  }
+
+  /** Connects (bounded), tries for the lease once and reads the shared states; never throws on a dead Redis. */
+  static async start(options: FleetReplicaOptions): Promise<FleetReplica> {
+    const replica = new FleetReplica(options);
+    await replica.begin();
+    return replica;
+  }
+
+  private async begin(): Promise<void> {
+    // ioredis emits 'error' on every failed reconnect: the state change is logged once, in markDown.
+    this.redis.client.on('error', (err: Error) => this.markDown(err));
+    this.redis.subscriber.on('error', () => {});
+    this.redis.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+    void this.redis.subscriber.subscribe(this.redis.keys.channel).catch(() => {});
+    const up = await this.redis.connect(Math.min(FLEET_START_TIMEOUT_MS, this.options.fleet.leaseTtl));
+    if (up) {
+      await this.renew();
+      await this.refreshStates();
+    }
+    if (!this.sharedKnown) {
+      this.log.error({ store: this.url, err: this.lastError }, 'cannot reach the fleet store at start: serving stable (weight 0) on rollout routes until it is reached; check fleet.redis');
+      this.downLogged = true;
+    }
+    this.leaseTimer = setInterval(() => void this.renew(), this.lease.renewEveryMs);
+    this.leaseTimer.unref();
+    this.scheduleHalf();
+  }
+
+  // ---- RolloutStore ----
+
+  async load(): Promise<StateFileRead> {
+    return { routes: new Map(this.saved), problem: null };
+  }
+
+  attach(hooks: RolloutStoreHooks): void {
+    this.hooks = hooks;
+  }
+
+  mayDecide(): boolean {
+    return this.lease.held(this.monoNow());
+  }
+
+  holdReason(): string | null {
+    if (!this.storeUp) return `the fleet store ${this.url} is unreachable`;
+    return configDisagreement(this.replicas, this.configHash, this.wallNow(), liveWindowMs(this.options.fleet.leaseTtl));
+  }
+
+  async persist(route: string, next: RolloutState): Promise<string | null> {
+    if (!this.mayDecide()) return 'this replica no longer holds the fleet lease, so its decision was not written';
+    return this.writeState(route, next);
+  }
+
+  forward(route: string, action: OperatorAction, weight: number | undefined): Promise<CommandResult> {
+    if (!this.storeUp) return forwardCommand(this.redis, this.id, route, action, weight, this.monoNow);
+    return forwardCommand(this.redis, this.id, route, action, weight, this.monoNow).then(async (result) => {
+      // The answer shows the route as the leader left it, not as this replica last polled it.
+      if (result.ok) await this.refreshStates();
+      return result;
+    });
+  }
+
+  // ---- WindowSource ----
+
+  take(route: string, local: TrafficWindow, weight: number): TrafficWindow {
+    this.ledger.addLocal(route, weight, local);
+    return this.ledger.takeFleet(route, weight);
+  }
+
+  /** A reload: the new route config's hash; every shared state is applied again against it. */
+  onConfig(config: CutoverConfig): void {
+    this.configHash = routeConfigHash(config);
+    this.applied.clear();
+  }
+
+  /** What /readyz adds: the fleet never makes a replica unready, but it says what it is doing. */
+  notes(): string[] {
+    if (!this.sharedKnown) return [`fleet store ${this.url} unreachable since start: serving stable (weight 0) on rollout routes until it is reached`];
+    if (!this.storeUp) return [`fleet store ${this.url} unreachable: serving at the last known weights (fail static); rollouts hold`];
+    return [];
+  }
+
+  get hash(): string {
+    return this.configHash;
+  }
+
+  /** The lease holder as last answered by the store. */
+  get leaderId(): string | null {
+    return this.lease.holder;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.halfTimer) clearTimeout(this.halfTimer);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    // A graceful stop hands the lease on at once instead of after its TTL.
+    if (this.lease.fence > 0 && this.storeUp) await this.redis.release(this.lease.token()).catch(() => 0);
+    await this.redis.close();
+  }
+
+  // ---- the lease ----
+
+  private async renew(): Promise<void> {
+    if (this.busy.renew || this.stopped) return;
+    this.busy.renew = true;
+    const sentAt = this.monoNow();
+    try {
+      const [granted, fence, holder] = await this.redis.lease(this.id, this.options.fleet.leaseTtl, this.lease.highestFence);
+      this.markUp();
+      if (granted === 1) {
+        if (this.lease.granted(sentAt, fence, this.monoNow()) === 'acquired') {
+          this.log.info({ fence }, 'this replica is the fleet leader');
+          this.applied.clear();
+          if (this.hooks) void this.takeOver();
+        }
+      } else {
+        const was = this.lease.fence > 0;
+        this.lease.denied(holder, fence);
+        if (was) this.log.warn({ leader: holder }, 'another replica holds the fleet lease; following it');
+        if (was) this.applied.clear();
+      }
+    } catch (err) {
+      this.markDown(err as Error);
+    } finally {
+      this.busy.renew = false;
+    }
+  }
+
+  /** Carry on from the shared state, then write back what we hold: a store restarted empty gets it again. */
+  private async takeOver(): Promise<void> {
+    const hooks = this.hooks!;
+    try {
+      const saved = this.parseStates(await this.redis.readStates());
+      await hooks.takeOver(saved);
+      for (const [route, state] of hooks.states()) {
+        if (!this.mayDecide()) return;
+        const failure = await this.writeState(route, state);
+        if (failure !== null) this.log.warn({ route }, failure);
+      }
+    } catch (err) {
+      this.markDown(err as Error);
+    }
+  }
+
+  private async writeState(route: string, state: RolloutState): Promise<string | null> {
+    const stored: StoredState = { fence: this.lease.fence, state };
+    try {
+      if (await this.redis.casState(this.lease.token(), route, JSON.stringify(stored))) return null;
+    } catch (err) {
+      this.markDown(err as Error);
+      return `the fleet store ${this.url} is unreachable (${(err as Error).message}); the decision holds on this replica only until it is back`;
+    }
+    this.lease.lost();
+    this.applied.clear();
+    return 'another replica holds the fleet lease now (the fencing check refused this write); it decides from here';
+  }
+
+  // ---- once a second: slot, heartbeat, replicas, states ----
+
+  private scheduleHalf(): void {
+    if (this.stopped) return;
+    // Aligned to the wall clock, so every replica's slot covers about the same second.
+    const delay = HALF_SECOND_MS - (this.wallNow() % HALF_SECOND_MS) + 20;
+    this.halfTimer = setTimeout(() => {
+      const now = this.wallNow();
+      void (async () => {
+        if (now % 1_000 < HALF_SECOND_MS) await this.tick(now);
+        await this.readSlots(now);
+      })();
+      this.scheduleHalf();
+    }, delay);
+    this.halfTimer.unref();
+  }
+
+  private async tick(now: number): Promise<void> {
+    if (this.busy.tick) return;
+    this.busy.tick = true;
+    const slot = Math.floor(now / 1_000) - 1;
+    const local = this.ledger.takeLocalSlot();
+    this.requestsPerSecond = local.requests;
+    const weights: Record<string, number> = {};
+    for (const s of this.options.states.values()) weights[s.name] = s.weight;
+    const heartbeat = { leader: this.mayDecide(), at: now, configHash: this.configHash, weights, requestsPerSecond: local.requests };
+    try {
+      const reply = await this.redis.tick(this.id, slot, JSON.stringify(local.slot), JSON.stringify(heartbeat));
+      this.markUp();
+      this.replicas = parseHeartbeats(reply.replicas);
+      if (!this.mayDecide()) {
+        this.applyStates(reply.states);
+        return;
+      }
+      const gone = this.replicas.filter((h) => now - h.at > FORGET_REPLICA_AFTER_MS).map((h) => h.id);
+      if (gone.length > 0) await this.redis.forgetReplicas(gone);
+      await this.serve();
+    } catch (err) {
+      this.markDown(err as Error);
+    } finally {
+      this.busy.tick = false;
+    }
+  }
+
+  private async readSlots(now: number): Promise<void> {
+    if (this.busy.read || !this.storeUp) return;
+    this.busy.read = true;
+    const newest = Math.floor(now / 1_000) - 1;
+    if (this.nextSlot < 0 || newest - this.nextSlot > MAX_SLOT_BACKLOG) this.nextSlot = newest;
+    const liveMs = liveWindowMs(this.options.fleet.leaseTtl);
+    try {
+      while (this.nextSlot <= newest) {
+        const entries = await this.redis.readSlot(this.nextSlot);
+        const complete = this.replicas.every((h) => now - h.at >= liveMs || h.id in entries);
+        const overdue = now >= (this.nextSlot + 1) * 1_000 + SLOT_GRACE_MS;
+        if (!complete && !overdue) break;
+        const rejected = this.ledger.addFleetSlot(Object.values(entries));
+        if (rejected > 0) this.log.warn({ slot: this.nextSlot, rejected }, 'ignored traffic windows this build cannot read (a replica on another version?)');
+        this.nextSlot++;
+      }
+    } catch (err) {
+      this.markDown(err as Error);
+    } finally {
+      this.busy.read = false;
+    }
+  }
+
+  // ---- followers apply; the leader serves steering ----
+
+  private onMessage(message: string): void {
+    if (message === 'state' && !this.mayDecide()) void this.refreshStates();
+    else if (message === 'command' && this.mayDecide()) void this.serve();
+  }
+
+  private async refreshStates(): Promise<void> {
+    if (this.busy.refresh) return;
+    this.busy.refresh = true;
+    try {
+      const raw = await this.redis.readStates();
+      this.markUp();
+      this.applyStates(raw);
+    } catch (err) {
+      this.markDown(err as Error);
+    } finally {
+      this.busy.refresh = false;
+    }
+  }
+
+  private applyStates(raw: Record<string, string>): void {
+    this.sharedKnown = true;
+    if (this.mayDecide()) return;
+    for (const [route, json] of Object.entries(raw)) {
+      if (this.applied.get(route) === json) continue;
+      const state = this.parseState(route, json);
+      if (!state) continue;
+      this.applied.set(route, json);
+      if (this.hooks) this.hooks.adopt(route, state);
+      else this.saved.set(route, state);
+    }
+  }
+
+  private async serve(): Promise<void> {
+    if (this.busy.serve || !this.hooks) return;
+    this.busy.serve = true;
+    try {
+      await serveCommands(this.redis, this.hooks);
+    } catch (err) {
+      this.markDown(err as Error);
+    } finally {
+      this.busy.serve = false;
+    }
+  }
+
+  private parseStates(raw: Record<string, string>): Map<string, RolloutState> {
+    const out = new Map<string, RolloutState>();
+    for (const [route, json] of Object.entries(raw)) {
+      const state = this.parseState(route, json);
+      if (state) out.set(route, state);
+    }
+    return out;
+  }
+
+  private parseState(route: string, json: string): RolloutState | null {
+    try {
+      const stored = JSON.parse(json) as StoredState;
+      if (typeof stored.fence === 'number') this.lease.highestFence = Math.max(this.lease.highestFence, stored.fence);
+      const state = parseRolloutState(stored.state);
+      if (state) return state;
+    } catch {
+      // reported below
+    }
+    this.log.warn({ route }, 'ignored a shared rollout state this build cannot read (a replica on another version?)');
+    return null;
+  }
+
+  // ---- store health: one log line per change, never one per failed call ----
+
+  private markUp(): void {
+    if (this.storeUp) return;
+    this.storeUp = true;
+    this.lastError = null;
+    if (this.downLogged) this.log.info({ store: this.url }, 'fleet store reachable again');
+    this.downLogged = false;
+  }
+
+  private markDown(err: Error): void {
+    this.lastError = err.message;
+    if (!this.storeUp && this.downLogged) return;
+    const wasUp = this.storeUp;
+    this.storeUp = false;
+    if (!wasUp && !this.sharedKnown) return;
+    this.downLogged = true;
+    this.log.error({ store: this.url, err: err.message }, 'fleet store unreachable: serving at the last known weights (fail static), rollouts hold; reconnecting on its own');
+  }
+}
