@@ -16,6 +16,7 @@ import { applyStaticWeights, coalesced, loadForReload, warnRestartOnly, type Rel
 import { RolloutController } from './rollout/controller.js';
 import { FleetReplica } from './fleet/replica.js';
 import { registerFleetApi, registerFleetMetrics } from './fleet/view.js';
+import { adoptFleetStickySecret } from './fleet/sticky-secret.js';
 import { WebSocketTunnels } from './proxy/websocket.js';
 import { AddressList } from './routing/address-list.js';
 import { buildRouteTable } from './routing/build.js';
@@ -97,7 +98,10 @@ export class CutoverApp {
 
   static async start(options: AppOptions): Promise<CutoverApp> {
     const loaded = await loadConfigFile(options.configFile, options.env);
+    // Before the route table compiles its cookies; a worker was handed the key by its primary.
+    const stickyWarning = options.role === 'worker' ? null : await adoptFleetStickySecret(loaded.config);
     const app = new CutoverApp(options, loaded.config);
+    if (stickyWarning) app.log.warn(stickyWarning);
     for (const w of loaded.warnings) app.log.warn({ file: options.configFile }, w);
     const data = splitHostPort(loaded.config.listen);
     const admin = splitHostPort(loaded.config.admin.listen);
