@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { stringify } from 'yaml';
-import { spawnCli } from '../helpers/cli-process.js';
+import { runCli, spawnCli } from '../helpers/cli-process.js';
 import { startRedis } from '../helpers/redis.js';
 import { testConfig } from '../helpers/servers.js';
 import { until } from '../helpers/wait.js';
@@ -94,6 +94,12 @@ describe('fleet: leader SIGKILL (3 processes, real redis-server)', () => {
     const after = await getRoute(next!.adminUrl, 'shop');
     expect(after).toMatchObject({ phase: 'progressing', weight: 50, rollout: { step: 1 } });
     expect(after.history).toEqual(before.history);
+
+    // `cutover status` on any replica names the new leader and lists the replicas.
+    const status = await runCli(['status', '--admin', survivors.find((r) => r !== next)!.adminUrl]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`fleet e2e: leader ${next!.id}, store up`);
+    for (const r of survivors) expect(status.stdout).toMatch(new RegExp(`^  ${r.id} .*config [0-9a-f]{12}  shop=50%`, 'm'));
 
     // It carries on: the same step passes once, then promotion; nothing in between.
     const rest = await roundRobin(survivors, async () => (await getRoute(next!.adminUrl, 'shop')).phase === 'promoted');
