@@ -122,7 +122,7 @@ async function load(targets, done, { maxRequests = 200_000, deadlineMs = REVERT_
   const agent = new Agent({ connections: CONCURRENCY });
   const end = Date.now() + deadlineMs;
   const start = now();
-  const out = { sent: 0, failed: 0 };
+  const out = { sent: 0, failed: 0, startedAt: now() };
   let stopFlag = false;
   const worker = async (k) => {
     while (!stopFlag && out.sent < maxRequests && Date.now() < end) {
@@ -167,18 +167,19 @@ async function main() {
     rollout: { steps: [10, 25, 50, 100], minStepDuration: '1s', maxStepDuration: '5m', minSamples: 100 },
   }];
   const redis = await startRedis();
-  const results = { single: [], fleet: [], spreads: [], failovers: [], killFailures: [], outageFailures: [], opsIdle: [], opsLoaded: [] };
+  const results = { single: [], fleet: [], singleRps: [], fleetRps: [], spreads: [], failovers: [], killFailures: [], outageFailures: [], opsIdle: [], opsLoaded: [] };
 
   for (let round = 0; round < ROUNDS; round++) {
     // A: one proxy, all the traffic.
     const single = await startProxy(dir, `single-${round}`, routes, null);
     let t0 = null;
-    await load(() => [single], async () => {
+    const a = await load(() => [single], async () => {
       const r = await route(single);
       if (t0 === null && r.phase === 'progressing' && r.weight > 0) t0 = now();
       return r.phase === 'reverted';
     }, { rate: RATE });
     results.single.push(now() - t0);
+    results.singleRps.push(a.sent / ((now() - a.startedAt) / 1000));
     await stop(single);
 
     // B: three replicas, round-robin; a fresh fleet name per round so nothing carries over.
@@ -187,13 +188,14 @@ async function main() {
     for (const id of ['r1', 'r2', 'r3']) replicas.push(await startProxy(dir, `${id}-${round}`, routes, fleet(id)));
     let t1 = null;
     let revertedAt = null;
-    await load(() => replicas, async () => {
+    const b = await load(() => replicas, async () => {
       const states = await Promise.all(replicas.map(route));
       if (t1 === null && states.some((r) => r.phase === 'progressing' && r.weight > 0)) t1 = now();
       if (states.some((r) => r.phase === 'reverted')) { revertedAt = now(); return true; }
       return false;
     }, { rate: RATE });
     results.fleet.push(revertedAt - t1);
+    results.fleetRps.push(b.sent / ((now() - b.startedAt) / 1000));
     const seen = await appliedAt(replicas, (r) => r.phase === 'reverted');
     results.spreads.push(Math.max(...seen) - Math.min(...seen));
 
@@ -247,6 +249,7 @@ async function main() {
   console.log(`\nnpm run bench:fleet — ${ROUNDS} interleaved rounds; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine: noisy)`);
   console.log(`time to revert +5 points at ${RATE} req/s: single ${results.single.map(fmt).join(', ')}; 3 replicas ${results.fleet.map(fmt).join(', ')}`);
   console.log(`  ratio fleet ÷ single (medians): ${ratio.toFixed(2)} (target ≤ 1.2); per round: ${results.fleet.map((f, i) => (f / results.single[i]).toFixed(2)).join(', ')}`);
+  console.log(`  achieved load: single ${results.singleRps.map((x) => Math.round(x)).join(', ')} req/s; fleet ${results.fleetRps.map((x) => Math.round(x)).join(', ')} req/s (below ${RATE}: the machine could not keep up)`);
   console.log(`spread first → last replica applying a decision (${results.spreads.length} decisions): p50 ${Math.round(median(results.spreads))} ms, p99 ${Math.round(quantile(results.spreads, 0.99))} ms (target p99 ≤ 1000 ms)`);
   console.log(`leader failover (SIGKILL → another decides, leaseTtl 3 s): ${results.failovers.map(fmt).join(', ')}; ÷ leaseTtl: ${results.failovers.map((f) => (f / 3000).toFixed(2)).join(', ')}`);
   console.log(`failed client requests: across a leader kill ${results.killFailures.join(', ')}; across a 10 s Redis outage ${results.outageFailures.join(', ')} (target 0)`);

@@ -25,9 +25,11 @@ await yargs(hideBin(process.argv))
   .command('demo', 'start two demo upstreams, the proxy and a bounded synthetic load, and show a rollout live', (y) => y
     .option('bad-canary', { type: 'boolean', default: false, describe: 'make v2 fail 5 % of requests, to see a revert' })
     .option('duration', { type: 'number', default: demoDefaults.duration, describe: 'time limit in seconds' })
-    .option('rate', { type: 'number', default: demoDefaults.rate, describe: 'synthetic load in requests per second' }),
+    .option('rate', { type: 'number', default: demoDefaults.rate, describe: 'synthetic load in requests per second' })
+    .option('fleet', { type: 'number', describe: 'run N replicas sharing one rollout through Redis (docs/fleet.md)' })
+    .option('redis', { type: 'string', describe: 'with --fleet: use this Redis instead of starting one' }),
   async (argv) => {
-    process.exitCode = await runDemoCommand({ badCanary: argv.badCanary, duration: argv.duration, rate: argv.rate });
+    process.exitCode = await runDemoCommand({ badCanary: argv.badCanary, duration: argv.duration, rate: argv.rate, fleet: argv.fleet, redis: argv.redis });
   })
   .command(rolloutCommands)
   .command('upstream', 'run a small demo upstream (answers its name) for trying cutover by hand', (y) => y

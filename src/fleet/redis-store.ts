@@ -90,18 +90,18 @@ export class FleetRedis {
     return this.client.hgetall(this.keys.states);
   }
 
-  /** Once a second, one round trip: this replica's slot and heartbeat out, replicas and states in. */
-  async tick(replica: string, slot: number, slotJson: string, heartbeatJson: string): Promise<TickReply> {
+  /**
+   * Every half second, one round trip: this replica's window slot out; once a second also its
+   * heartbeat out and the replica list and states in (null on the other half).
+   */
+  async tick(replica: string, slot: number, slotJson: string, heartbeatJson: string | null): Promise<TickReply | null> {
     const key = this.keys.slot(slot);
-    const out = await this.client.pipeline()
-      .hset(key, replica, slotJson)
-      .pexpire(key, WINDOW_SLOT_TTL_MS)
-      .hset(this.keys.replicas, replica, heartbeatJson)
-      .hgetall(this.keys.replicas)
-      .hgetall(this.keys.states)
-      .exec();
+    const pipeline = this.client.pipeline().hset(key, replica, slotJson).pexpire(key, WINDOW_SLOT_TTL_MS);
+    if (heartbeatJson !== null) pipeline.hset(this.keys.replicas, replica, heartbeatJson).hgetall(this.keys.replicas).hgetall(this.keys.states);
+    const out = await pipeline.exec();
     if (!out) throw new Error('pipeline discarded');
     for (const [err] of out) if (err) throw err;
+    if (heartbeatJson === null) return null;
     return { replicas: out[3]![1] as Record<string, string>, states: out[4]![1] as Record<string, string> };
   }
 

@@ -3,7 +3,7 @@
  * in fleet mode. It is not a second controller: the leader's controller decides as a single
  * process would, on the fleet's summed windows; every write is a fenced compare-and-set; a
  * follower's controller applies what the leader wrote. Nothing here runs per request: windows go
- * out once a second, whatever the request rate.
+ * out every half second, whatever the request rate.
  */
 import { performance } from 'node:perf_hooks';
 import type { TrafficWindow } from '../analysis/window.js';
@@ -24,11 +24,14 @@ import { WindowLedger } from './window-ledger.js';
 
 /** How long `start` waits for Redis before serving without it. */
 export const FLEET_START_TIMEOUT_MS = 1_000;
-const HALF_SECOND_MS = 500;
+/** Windows travel in half-second slots: the fleet's evidence reaches the leader about half a second late. */
+export const SLOT_MS = 500;
+/** After pushing, the other replicas (on the same wall-clock boundary) have pushed too by then. */
+const READ_AFTER_PUSH_MS = 120;
 /** A slot is summed once every live replica has pushed it, or this long after it ended. */
-const SLOT_GRACE_MS = 2_000;
+const SLOT_GRACE_MS = 1_500;
 /** After an outage, older slots are not worth reading: their evidence is stale. */
-const MAX_SLOT_BACKLOG = 5;
+const MAX_SLOT_BACKLOG = 10;
 
 export interface FleetReplicaOptions {
   fleet: FleetConfig;
@@ -64,6 +67,7 @@ export class FleetReplica implements RolloutStore, WindowSource {
   lastError: string | null = null;
   private nextSlot = -1;
   requestsPerSecond = 0;
+  private requestsThisSecond = 0;
   private halfTimer: NodeJS.Timeout | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -235,18 +239,18 @@ export class FleetReplica implements RolloutStore, WindowSource {
     return 'another replica holds the fleet lease now (the fencing check refused this write); it decides from here';
   }
 
-  // ---- once a second: slot, heartbeat, replicas, states ----
+  // ---- every half second: the window slot; once a second also heartbeat, replicas, states ----
 
   private scheduleHalf(): void {
     if (this.stopped) return;
-    // Aligned to the wall clock, so every replica's slot covers about the same second.
-    const delay = HALF_SECOND_MS - (this.wallNow() % HALF_SECOND_MS) + 20;
+    // Aligned to the wall clock, so every replica's slot covers about the same half second.
+    const delay = SLOT_MS - (this.wallNow() % SLOT_MS) + 20;
     this.halfTimer = setTimeout(() => {
       const now = this.wallNow();
-      void (async () => {
-        if (now % 1_000 < HALF_SECOND_MS) await this.tick(now);
-        await this.readSlots(now);
-      })();
+      void this.tick(now).then(() => {
+        const read = setTimeout(() => void this.readSlots(this.wallNow()), READ_AFTER_PUSH_MS);
+        read.unref();
+      });
       this.scheduleHalf();
     }, delay);
     this.halfTimer.unref();
@@ -255,15 +259,22 @@ export class FleetReplica implements RolloutStore, WindowSource {
   private async tick(now: number): Promise<void> {
     if (this.busy.tick) return;
     this.busy.tick = true;
-    const slot = Math.floor(now / 1_000) - 1;
+    const slot = Math.floor(now / SLOT_MS) - 1;
     const local = this.ledger.takeLocalSlot();
-    this.requestsPerSecond = local.requests;
-    const weights: Record<string, number> = {};
-    for (const s of this.options.states.values()) weights[s.name] = s.weight;
-    const heartbeat = { leader: this.mayDecide(), at: now, configHash: this.configHash, weights, requestsPerSecond: local.requests };
+    this.requestsThisSecond += local.requests;
+    const wholeSecond = now % 1_000 < SLOT_MS;
+    let heartbeat: string | null = null;
+    if (wholeSecond) {
+      this.requestsPerSecond = this.requestsThisSecond;
+      this.requestsThisSecond = 0;
+      const weights: Record<string, number> = {};
+      for (const s of this.options.states.values()) weights[s.name] = s.weight;
+      heartbeat = JSON.stringify({ leader: this.mayDecide(), at: now, configHash: this.configHash, weights, requestsPerSecond: this.requestsPerSecond });
+    }
     try {
-      const reply = await this.redis.tick(this.id, slot, JSON.stringify(local.slot), JSON.stringify(heartbeat));
+      const reply = await this.redis.tick(this.id, slot, JSON.stringify(local.slot), heartbeat);
       this.markUp();
+      if (reply === null) return;
       this.replicas = parseHeartbeats(reply.replicas);
       if (!this.mayDecide()) {
         this.applyStates(reply.states);
@@ -282,14 +293,14 @@ export class FleetReplica implements RolloutStore, WindowSource {
   private async readSlots(now: number): Promise<void> {
     if (this.busy.read || !this.storeUp) return;
     this.busy.read = true;
-    const newest = Math.floor(now / 1_000) - 1;
+    const newest = Math.floor(now / SLOT_MS) - 1;
     if (this.nextSlot < 0 || newest - this.nextSlot > MAX_SLOT_BACKLOG) this.nextSlot = newest;
     const liveMs = liveWindowMs(this.options.fleet.leaseTtl);
     try {
       while (this.nextSlot <= newest) {
         const entries = await this.redis.readSlot(this.nextSlot);
         const complete = this.replicas.every((h) => now - h.at >= liveMs || h.id in entries);
-        const overdue = now >= (this.nextSlot + 1) * 1_000 + SLOT_GRACE_MS;
+        const overdue = now >= (this.nextSlot + 1) * SLOT_MS + SLOT_GRACE_MS;
         if (!complete && !overdue) break;
         const rejected = this.ledger.addFleetSlot(Object.values(entries));
         if (rejected > 0) this.log.warn({ slot: this.nextSlot, rejected }, 'ignored traffic windows this build cannot read (a replica on another version?)');

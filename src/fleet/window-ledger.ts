@@ -1,6 +1,6 @@
 /**
- * The fleet's traffic windows, second by second. Each replica accumulates what its data plane
- * drained, per route and per weight it was drawn at, and pushes that once a second; the sum of
+ * The fleet's traffic windows, slot by slot (half a second). Each replica accumulates what its data
+ * plane drained, per route and per weight it was drawn at, and pushes that once a slot; the sum of
  * every replica's slot is handed to the analysis. Tagging by weight keeps requests a replica
  * drew at the old weight (it applies a new one up to a second later) out of the new step, whose
  * randomised experiment assumes one weight (ANALYSIS.md). Pure: no I/O, no clock.
