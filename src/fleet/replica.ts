@@ -136,7 +136,6 @@ export class FleetReplica implements RolloutStore, WindowSource {
   }
 
   forward(route: string, action: OperatorAction, weight: number | undefined): Promise<CommandResult> {
-    if (!this.storeUp) return forwardCommand(this.redis, this.id, route, action, weight, this.monoNow);
     return forwardCommand(this.redis, this.id, route, action, weight, this.monoNow).then(async (result) => {
       // The answer shows the route as the leader left it, not as this replica last polled it.
       if (result.ok) await this.refreshStates();
