@@ -118,11 +118,10 @@ const fleetOf = (p) => getJson(`${p.adminUrl}/api/v1/fleet`);
 async function stop(p) { if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGTERM'); await once(p.child, 'exit'); } }
 
 /** Round-robin load over `targets` until `done()` or the bounds; counts failures (5xx or transport). */
-async function load(targets, done, { maxRequests = 200_000, deadlineMs = REVERT_DEADLINE_MS, rate = 0 } = {}) {
+async function load(targets, done, { maxRequests = 200_000, deadlineMs = REVERT_DEADLINE_MS, rate = 0 } = {}, out = { sent: 0, failed: 0, startedAt: now() }) {
   const agent = new Agent({ connections: CONCURRENCY });
   const end = Date.now() + deadlineMs;
   const start = now();
-  const out = { sent: 0, failed: 0, startedAt: now() };
   let stopFlag = false;
   const worker = async (k) => {
     while (!stopFlag && out.sent < maxRequests && Date.now() < end) {
@@ -167,18 +166,21 @@ async function main() {
     rollout: { steps: [10, 25, 50, 100], minStepDuration: '1s', maxStepDuration: '5m', minSamples: 100 },
   }];
   const redis = await startRedis();
-  const results = { single: [], fleet: [], singleRps: [], fleetRps: [], spreads: [], failovers: [], killFailures: [], outageFailures: [], opsIdle: [], opsLoaded: [] };
+  const results = { single: [], fleet: [], singleRequests: [], fleetRequests: [], singleRps: [], fleetRps: [], spreads: [], failovers: [], killFailures: [], outageFailures: [], opsIdle: [], opsLoaded: [] };
 
   for (let round = 0; round < ROUNDS; round++) {
     // A: one proxy, all the traffic.
     const single = await startProxy(dir, `single-${round}`, routes, null);
     let t0 = null;
-    const a = await load(() => [single], async () => {
+    let n0 = 0;
+    const a = { sent: 0, failed: 0, startedAt: now() };
+    await load(() => [single], async () => {
       const r = await route(single);
-      if (t0 === null && r.phase === 'progressing' && r.weight > 0) t0 = now();
+      if (t0 === null && r.phase === 'progressing' && r.weight > 0) { t0 = now(); n0 = a.sent; }
       return r.phase === 'reverted';
-    }, { rate: RATE });
+    }, { rate: RATE }, a);
     results.single.push(now() - t0);
+    results.singleRequests.push(a.sent - n0);
     results.singleRps.push(a.sent / ((now() - a.startedAt) / 1000));
     await stop(single);
 
@@ -187,14 +189,17 @@ async function main() {
     const replicas = [];
     for (const id of ['r1', 'r2', 'r3']) replicas.push(await startProxy(dir, `${id}-${round}`, routes, fleet(id)));
     let t1 = null;
+    let n1 = 0;
     let revertedAt = null;
-    const b = await load(() => replicas, async () => {
+    const b = { sent: 0, failed: 0, startedAt: now() };
+    await load(() => replicas, async () => {
       const states = await Promise.all(replicas.map(route));
-      if (t1 === null && states.some((r) => r.phase === 'progressing' && r.weight > 0)) t1 = now();
+      if (t1 === null && states.some((r) => r.phase === 'progressing' && r.weight > 0)) { t1 = now(); n1 = b.sent; }
       if (states.some((r) => r.phase === 'reverted')) { revertedAt = now(); return true; }
       return false;
-    }, { rate: RATE });
+    }, { rate: RATE }, b);
     results.fleet.push(revertedAt - t1);
+    results.fleetRequests.push(b.sent - n1);
     results.fleetRps.push(b.sent / ((now() - b.startedAt) / 1000));
     const seen = await appliedAt(replicas, (r) => r.phase === 'reverted');
     results.spreads.push(Math.max(...seen) - Math.min(...seen));
@@ -249,6 +254,9 @@ async function main() {
   console.log(`\nnpm run bench:fleet — ${ROUNDS} interleaved rounds; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (shared machine: noisy)`);
   console.log(`time to revert +5 points at ${RATE} req/s: single ${results.single.map(fmt).join(', ')}; 3 replicas ${results.fleet.map(fmt).join(', ')}`);
   console.log(`  ratio fleet ÷ single (medians): ${ratio.toFixed(2)} (target ≤ 1.2); per round: ${results.fleet.map((f, i) => (f / results.single[i]).toFixed(2)).join(', ')}`);
+  const reqRatio = median(results.fleetRequests) / median(results.singleRequests);
+  console.log(`client requests from the first step to the revert: single ${results.singleRequests.join(', ')}; 3 replicas ${results.fleetRequests.join(', ')}`);
+  console.log(`  ratio fleet ÷ single (medians): ${reqRatio.toFixed(2)} (the same evidence should need the same requests; this is the ratio the machine's noise does not move)`);
   console.log(`  achieved load: single ${results.singleRps.map((x) => Math.round(x)).join(', ')} req/s; fleet ${results.fleetRps.map((x) => Math.round(x)).join(', ')} req/s (below ${RATE}: the machine could not keep up)`);
   console.log(`spread first → last replica applying a decision (${results.spreads.length} decisions): p50 ${Math.round(median(results.spreads))} ms, p99 ${Math.round(quantile(results.spreads, 0.99))} ms (target p99 ≤ 1000 ms)`);
   console.log(`leader failover (SIGKILL → another decides, leaseTtl 3 s): ${results.failovers.map(fmt).join(', ')}; ÷ leaseTtl: ${results.failovers.map((f) => (f / 3000).toFixed(2)).join(', ')}`);
