@@ -62,6 +62,8 @@ export class RolloutController {
   private readonly wallNow: () => number;
   private readonly monoNow: () => number;
   private holding: string | null = null;
+  /** Routes that applied a shared state at least once (a fleet follower). */
+  private readonly adopted = new Set<string>();
 
   private constructor(private readonly deps: RolloutControllerDeps, private saved: StateFileRead, private readonly store: RolloutStore) {
     this.announcer = new TransitionAnnouncer(deps.log);
@@ -195,10 +197,15 @@ export class RolloutController {
     const next = applicable ? state : { ...r.state, weight: 0 };
     // Requests so far were drawn at the old weight: they belong to the old window.
     drain(r, this.monoNow());
+    // The history a replica finds when it first adopts a route is the past, not news.
+    const lastAt = r.state.history.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+    const fresh = applicable && this.adopted.has(name) ? next.history.filter((t) => t.at > lastAt) : [];
+    this.adopted.add(name);
     r.state = next;
     r.step = null;
     r.routeState.weight = next.weight;
     r.routeState.phase = next.phase;
+    for (const t of fresh) this.announcer.announceLocally(r, t);
   }
 
   /**

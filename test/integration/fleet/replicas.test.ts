@@ -78,9 +78,21 @@ describe('fleet: two replicas, one rollout (real redis-server)', () => {
       return v !== null && v !== undefined && v.canary.requests + v.stable.requests === 200;
     }, 'the leader\'s step to count all 200 requests of both replicas');
 
+    // The follower's event stream (its dashboard) shows the leader's transition; webhooks stay the leader's.
+    const events = await request(`${b.adminUrl}/api/v1/events`);
+    const seenPaused = (async () => {
+      let text = '';
+      for await (const chunk of events.body) {
+        text += (chunk as Buffer).toString();
+        if (/event: transition\ndata: .*"to":"paused"/.test(text)) return true;
+      }
+      return false;
+    })();
     const paused = await steer(b, 'shop/pause');
     expect(paused).toMatchObject({ status: 200, body: { phase: 'paused', weight: 20 } });
     expect(await route(a)).toMatchObject({ phase: 'paused', weight: 20 });
+    expect(await seenPaused).toBe(true);
+    events.body.destroy();
     const weighted = await steer(b, 'shop/weight', { weight: 35 });
     expect(weighted).toMatchObject({ status: 200, body: { weight: 35 } });
     expect((await route(a)).weight).toBe(35);
