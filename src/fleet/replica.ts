@@ -11,12 +11,15 @@ import type { CutoverConfig, FleetConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { CommandResult } from '../rollout/controller.js';
 import type { WindowSource } from '../rollout/route-rollout.js';
-import { parseRolloutState, type StateFileRead } from '../rollout/state-file.js';
+import type { StateFileRead } from '../rollout/state-file.js';
 import type { RolloutStore, RolloutStoreHooks } from '../rollout/store.js';
 import type { OperatorAction, RolloutState } from '../rollout/types.js';
 import type { RouteStates } from '../routing/route-state.js';
 import { configDisagreement, FORGET_REPLICA_AFTER_MS, liveWindowMs, parseHeartbeats, routeConfigHash, type Heartbeat } from './heartbeat.js';
 import { fleetKeys } from './keys.js';
+import { SlotReader, SLOT_MS } from './slot-reader.js';
+import { StoreHealth } from './store-health.js';
+import { decodeStoredState, encodeStoredState } from './stored-state.js';
 import { LeaderLease } from './lease.js';
 import { FleetRedis, redactRedisUrl } from './redis-store.js';
 import { forwardCommand, serveCommands } from './steering.js';
@@ -24,14 +27,8 @@ import { WindowLedger } from './window-ledger.js';
 
 /** How long `start` waits for Redis before serving without it. */
 export const FLEET_START_TIMEOUT_MS = 1_000;
-/** Windows travel in half-second slots: the fleet's evidence reaches the leader about half a second late. */
-export const SLOT_MS = 500;
 /** After pushing, the other replicas (on the same wall-clock boundary) have pushed too by then. */
 const READ_AFTER_PUSH_MS = 120;
-/** A slot is summed once every live replica has pushed it, or this long after it ended. */
-const SLOT_GRACE_MS = 1_500;
-/** After an outage, older slots are not worth reading: their evidence is stale. */
-const MAX_SLOT_BACKLOG = 10;
 
 export interface FleetReplicaOptions {
   fleet: FleetConfig;
@@ -43,8 +40,6 @@ export interface FleetReplicaOptions {
   monoNow?: () => number;
 }
 
-/** A shared state as stored: the fence of the term that wrote it, and the state. */
-interface StoredState { fence: number; state: unknown }
 
 export class FleetReplica implements RolloutStore, WindowSource {
   readonly id: string;
@@ -60,18 +55,14 @@ export class FleetReplica implements RolloutStore, WindowSource {
   private readonly applied = new Map<string, string>();
   private configHash: string;
   replicas: Heartbeat[] = [];
-  storeUp = false;
-  /** Set once the shared states were read: until then a replica that started blind serves stable. */
-  private sharedKnown = false;
-  private downLogged = false;
-  lastError: string | null = null;
-  private nextSlot = -1;
+  private readonly health: StoreHealth;
+  private readonly slots: SlotReader;
   requestsPerSecond = 0;
   private requestsThisSecond = 0;
   private halfTimer: NodeJS.Timeout | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private busy = { renew: false, tick: false, read: false, serve: false, refresh: false };
+  private busy = { renew: false, tick: false, serve: false, refresh: false };
 
   private constructor(private readonly options: FleetReplicaOptions) {
     this.id = options.fleet.replica;
@@ -82,6 +73,16 @@ export class FleetReplica implements RolloutStore, WindowSource {
     this.lease = new LeaderLease(this.id, options.fleet.leaseTtl);
     this.redis = new FleetRedis(options.fleet.redis, fleetKeys(options.fleet.name));
     this.configHash = routeConfigHash(options.config);
+    this.health = new StoreHealth(this.log, this.url);
+    this.slots = new SlotReader(this.redis, this.ledger, this.log);
+  }
+
+  get storeUp(): boolean {
+    return this.health.up;
+  }
+
+  get lastError(): string | null {
+    return this.health.lastError;
   }
 
   /** Connects (bounded), tries for the lease once and reads the shared states; never throws on a dead Redis. */
@@ -92,8 +93,8 @@ export class FleetReplica implements RolloutStore, WindowSource {
   }
 
   private async begin(): Promise<void> {
-    // ioredis emits 'error' on every failed reconnect: the state change is logged once, in markDown.
-    this.redis.client.on('error', (err: Error) => this.markDown(err));
+    // ioredis emits 'error' on every failed reconnect: StoreHealth logs the change once.
+    this.redis.client.on('error', (err: Error) => this.health.markDown(err));
     this.redis.subscriber.on('error', () => {});
     this.redis.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     void this.redis.subscriber.subscribe(this.redis.keys.channel).catch(() => {});
@@ -102,10 +103,7 @@ export class FleetReplica implements RolloutStore, WindowSource {
       await this.renew();
       await this.refreshStates();
     }
-    if (!this.sharedKnown) {
-      this.log.error({ store: this.url, err: this.lastError }, 'cannot reach the fleet store at start: serving stable (weight 0) on rollout routes until it is reached; check fleet.redis');
-      this.downLogged = true;
-    }
+    if (!this.health.sharedKnown) this.health.startedBlind();
     this.leaseTimer = setInterval(() => void this.renew(), this.lease.renewEveryMs);
     this.leaseTimer.unref();
     this.scheduleHalf();
@@ -158,9 +156,7 @@ export class FleetReplica implements RolloutStore, WindowSource {
 
   /** What /readyz adds: the fleet never makes a replica unready, but it says what it is doing. */
   notes(): string[] {
-    if (!this.sharedKnown) return [`fleet store ${this.url} unreachable since start: serving stable (weight 0) on rollout routes until it is reached`];
-    if (!this.storeUp) return [`fleet store ${this.url} unreachable: serving at the last known weights (fail static); rollouts hold`];
-    return [];
+    return this.health.notes();
   }
 
   get hash(): string {
@@ -189,7 +185,7 @@ export class FleetReplica implements RolloutStore, WindowSource {
     const sentAt = this.monoNow();
     try {
       const [granted, fence, holder] = await this.redis.lease(this.id, this.options.fleet.leaseTtl, this.lease.highestFence);
-      this.markUp();
+      this.health.markUp();
       if (granted === 1) {
         if (this.lease.granted(sentAt, fence, this.monoNow()) === 'acquired') {
           this.log.info({ fence }, 'this replica is the fleet leader');
@@ -203,7 +199,7 @@ export class FleetReplica implements RolloutStore, WindowSource {
         if (was) this.applied.clear();
       }
     } catch (err) {
-      this.markDown(err as Error);
+      this.health.markDown(err as Error);
     } finally {
       this.busy.renew = false;
     }
@@ -221,16 +217,15 @@ export class FleetReplica implements RolloutStore, WindowSource {
         if (failure !== null) this.log.warn({ route }, failure);
       }
     } catch (err) {
-      this.markDown(err as Error);
+      this.health.markDown(err as Error);
     }
   }
 
   private async writeState(route: string, state: RolloutState): Promise<string | null> {
-    const stored: StoredState = { fence: this.lease.fence, state };
     try {
-      if (await this.redis.casState(this.lease.token(), route, JSON.stringify(stored))) return null;
+      if (await this.redis.casState(this.lease.token(), route, encodeStoredState(this.lease.fence, state))) return null;
     } catch (err) {
-      this.markDown(err as Error);
+      this.health.markDown(err as Error);
       return `the fleet store ${this.url} is unreachable (${(err as Error).message}); the decision holds on this replica only until it is back`;
     }
     this.lease.lost();
@@ -272,7 +267,7 @@ export class FleetReplica implements RolloutStore, WindowSource {
     }
     try {
       const reply = await this.redis.tick(this.id, slot, JSON.stringify(local.slot), heartbeat);
-      this.markUp();
+      this.health.markUp();
       if (reply === null) return;
       this.replicas = parseHeartbeats(reply.replicas);
       if (!this.mayDecide()) {
@@ -283,34 +278,21 @@ export class FleetReplica implements RolloutStore, WindowSource {
       if (gone.length > 0) await this.redis.forgetReplicas(gone);
       await this.serve();
     } catch (err) {
-      this.markDown(err as Error);
+      this.health.markDown(err as Error);
     } finally {
       this.busy.tick = false;
     }
   }
 
   private async readSlots(now: number): Promise<void> {
-    if (this.busy.read || !this.storeUp) return;
-    this.busy.read = true;
-    const newest = Math.floor(now / SLOT_MS) - 1;
-    if (this.nextSlot < 0 || newest - this.nextSlot > MAX_SLOT_BACKLOG) this.nextSlot = newest;
-    const liveMs = liveWindowMs(this.options.fleet.leaseTtl);
+    if (!this.storeUp) return;
     try {
-      while (this.nextSlot <= newest) {
-        const entries = await this.redis.readSlot(this.nextSlot);
-        const complete = this.replicas.every((h) => now - h.at >= liveMs || h.id in entries);
-        const overdue = now >= (this.nextSlot + 1) * SLOT_MS + SLOT_GRACE_MS;
-        if (!complete && !overdue) break;
-        const rejected = this.ledger.addFleetSlot(Object.values(entries));
-        if (rejected > 0) this.log.warn({ slot: this.nextSlot, rejected }, 'ignored traffic windows this build cannot read (a replica on another version?)');
-        this.nextSlot++;
-      }
+      await this.slots.read(now, this.replicas, liveWindowMs(this.options.fleet.leaseTtl));
     } catch (err) {
-      this.markDown(err as Error);
-    } finally {
-      this.busy.read = false;
+      this.health.markDown(err as Error);
     }
   }
+
 
   // ---- followers apply; the leader serves steering ----
 
@@ -324,17 +306,17 @@ export class FleetReplica implements RolloutStore, WindowSource {
     this.busy.refresh = true;
     try {
       const raw = await this.redis.readStates();
-      this.markUp();
+      this.health.markUp();
       this.applyStates(raw);
     } catch (err) {
-      this.markDown(err as Error);
+      this.health.markDown(err as Error);
     } finally {
       this.busy.refresh = false;
     }
   }
 
   private applyStates(raw: Record<string, string>): void {
-    this.sharedKnown = true;
+    this.health.sharedKnown = true;
     if (this.mayDecide()) return;
     for (const [route, json] of Object.entries(raw)) {
       if (this.applied.get(route) === json) continue;
@@ -352,7 +334,7 @@ export class FleetReplica implements RolloutStore, WindowSource {
     try {
       await serveCommands(this.redis, this.hooks);
     } catch (err) {
-      this.markDown(err as Error);
+      this.health.markDown(err as Error);
     } finally {
       this.busy.serve = false;
     }
@@ -368,35 +350,12 @@ export class FleetReplica implements RolloutStore, WindowSource {
   }
 
   private parseState(route: string, json: string): RolloutState | null {
-    try {
-      const stored = JSON.parse(json) as StoredState;
-      if (typeof stored.fence === 'number') this.lease.highestFence = Math.max(this.lease.highestFence, stored.fence);
-      const state = parseRolloutState(stored.state);
-      if (state) return state;
-    } catch {
-      // reported below
+    const stored = decodeStoredState(json);
+    if (stored) {
+      this.lease.highestFence = Math.max(this.lease.highestFence, stored.fence);
+      return stored.state;
     }
     this.log.warn({ route }, 'ignored a shared rollout state this build cannot read (a replica on another version?)');
     return null;
-  }
-
-  // ---- store health: one log line per change, never one per failed call ----
-
-  private markUp(): void {
-    if (this.storeUp) return;
-    this.storeUp = true;
-    this.lastError = null;
-    if (this.downLogged) this.log.info({ store: this.url }, 'fleet store reachable again');
-    this.downLogged = false;
-  }
-
-  private markDown(err: Error): void {
-    this.lastError = err.message;
-    if (!this.storeUp && this.downLogged) return;
-    const wasUp = this.storeUp;
-    this.storeUp = false;
-    if (!wasUp && !this.sharedKnown) return;
-    this.downLogged = true;
-    this.log.error({ store: this.url, err: err.message }, 'fleet store unreachable: serving at the last known weights (fail static), rollouts hold; reconnecting on its own');
   }
 }
