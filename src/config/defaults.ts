@@ -61,3 +61,11 @@ export const DEFAULT_ROLLOUT = {
   latencyTolerance: 0.2,
   falseRollbackRate: 0.01,
 } as const;
+
+/** `rollout.checks[]`: a failed evaluation reverts at once unless failureLimit says otherwise (Argo's failureLimit 0). */
+export const DEFAULT_CHECK = {
+  intervalMs: 30_000,
+  timeoutMs: 5_000,
+  failureLimit: 1,
+  noData: 'hold',
+} as const;

@@ -72,6 +72,7 @@ export class RolloutController {
     this.effects = {
       log: deps.log,
       monoNow: () => this.monoNow(),
+      wallNow: () => this.wallNow(),
       closeTunnels: (route, version) => deps.closeTunnels(route, version),
       runGate: (r, purpose, run) => this.runGate(r, purpose, run),
       announce: (r, t) => this.announcer.announce(r, t),
@@ -110,7 +111,10 @@ export class RolloutController {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const r of this.routes.values()) r.gate?.abort();
+    for (const r of this.routes.values()) {
+      r.gate?.abort();
+      r.checks?.stop();
+    }
     this.announcer.close();
     await this.chain.catch(() => {});
   }
@@ -122,6 +126,7 @@ export class RolloutController {
     for (const [name, r] of this.routes) {
       if (names.has(name)) continue;
       r.gate?.abort();
+      r.checks?.stop();
       this.routes.delete(name);
     }
     for (const rc of config.routes) {
@@ -203,6 +208,8 @@ export class RolloutController {
     this.adopted.add(name);
     r.state = next;
     r.step = null;
+    // The leader runs the step's checks; a follower (or a deposed leader) queries nothing.
+    r.checks?.stop();
     r.routeState.weight = next.weight;
     r.routeState.phase = next.phase;
     for (const t of fresh) this.announcer.announceLocally(r, t);
@@ -292,7 +299,7 @@ export class RolloutController {
     r.gate?.abort();
     const ac = new AbortController();
     r.gate = ac;
-    const gates = r.config.rollout?.gates ?? [];
+    const gates = (purpose === 'afterPromotion' ? r.config.rollout?.afterPromotion : r.config.rollout?.gates) ?? [];
     void runGates(gates, ac.signal).then((outcome) => {
       if (ac.signal.aborted || this.stopped) return;
       if (r.gate === ac) r.gate = null;

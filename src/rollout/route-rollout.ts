@@ -7,6 +7,9 @@ import type { RouteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { TrafficWindow } from '../analysis/window.js';
 import type { RouteState } from '../routing/route-state.js';
+import { withChecks } from './checks/combined-verdict.js';
+import { reconfigureChecks } from './checks/route-checks.js';
+import type { StepChecks } from './checks/step-checks.js';
 import { LiveStats } from './live.js';
 import { analysisPolicy } from './policy.js';
 import { initialRolloutState } from './transition.js';
@@ -34,12 +37,17 @@ export interface RouteRollout {
   readonly live: LiveStats;
   gate: AbortController | null;
   readonly windows: WindowSource | null;
+  /** The current (or, after it ended, the last) step's rollout.checks. */
+  checks: StepChecks | null;
+  /** Failed check evaluations since start, per check name (cutover_check_failures_total). */
+  readonly checkFailures: Map<string, number>;
 }
 
 export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy, at: number, windows: WindowSource | null = null): RouteRollout {
   return {
     name: rc.name, routeState, config: rc, policy, analysis: analysisPolicy(rc), state: initialRolloutState(at),
     baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null, windows,
+    checks: null, checkFailures: new Map(),
   };
 }
 
@@ -48,8 +56,10 @@ export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy:
  * changes here only where waiting for that transition would be wrong.
  */
 export function reconfigure(r: RouteRollout, rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy): void {
+  const before = r.config;
   r.routeState = routeState;
   r.config = rc;
+  reconfigureChecks(r, before);
   r.policy = policy;
   r.analysis = analysisPolicy(rc);
   // A new canary must not inherit the old one's share, not even while the transition is persisted.
@@ -76,7 +86,8 @@ export function drain(r: RouteRollout, now: number): void {
 export function analyse(r: RouteRollout, monoNow: () => number, wallNow: () => number): RolloutEvent | null {
   drain(r, monoNow());
   if (!r.step || r.state.phase !== 'progressing') return null;
-  r.verdict = r.step.verdict(monoNow());
+  const verdict = r.step.verdict(monoNow());
+  r.verdict = r.checks && !r.checks.stopped ? withChecks(verdict, r.checks.verdict()) : verdict;
   const { outcome, reason } = r.verdict;
   return outcome === 'pass' || outcome === 'fail' ? { type: 'verdict', at: wallNow(), outcome, reason } : null;
 }

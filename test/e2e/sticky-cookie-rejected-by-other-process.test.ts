@@ -63,7 +63,7 @@ describe('sticky cookie across processes', () => {
     await keepsVersion(await fresh(c.dataUrl), [c.dataUrl], 40);
     c.p.child.kill('SIGTERM');
     expect(await c.p.exited).toBe(0);
-  });
+  }, 60_000);
 
   it('fleet replicas without sticky.secret share one key from the store', async () => {
     const redis = await startRedis();
@@ -77,5 +77,5 @@ describe('sticky cookie across processes', () => {
     await keepsVersion(await fresh(a.dataUrl), [b.dataUrl, a.dataUrl], 20);
     for (const r of [a, b]) r.p.child.kill('SIGTERM');
     for (const r of [a, b]) expect(await r.p.exited).toBe(0);
-  });
+  }, 60_000);
 });
