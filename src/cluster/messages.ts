@@ -1,4 +1,7 @@
 import type { Registry } from 'prom-client';
+
+/** How the primary hands its sticky-cookie key to the workers it forks (hex). */
+export const STICKY_KEY_ENV = 'CUTOVER_STICKY_KEY';
 import type { SerializedTrafficWindow } from '../analysis/window-codec.js';
 import type { SerializedShadowWindow } from '../analysis/shadow-window.js';
 import type { RoutePhase, ShadowExample } from '../routing/route-state.js';

@@ -4,7 +4,8 @@ import { ShadowWindow } from '../analysis/shadow-window.js';
 import { TrafficWindow } from '../analysis/window.js';
 import { exitAfterFlush, type Logger } from '../log.js';
 import { ClusterMetrics } from './metrics-merge.js';
-import { STATE_POLL_INTERVAL_MS, STATE_RESYNC_INTERVAL_MS, isWorkerMessage, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
+import { processStickySecret } from '../routing/sticky.js';
+import { STICKY_KEY_ENV, STATE_POLL_INTERVAL_MS, STATE_RESYNC_INTERVAL_MS, isWorkerMessage, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
 
 /** A worker that dies younger than this counts as a crash loop and is restarted with back-off. */
 const STABLE_UPTIME_MS = 5_000;
@@ -69,7 +70,8 @@ export class ClusterPrimary {
   }
 
   private fork(): void {
-    const worker = cluster.fork({ CUTOVER_WORKER: '1' });
+    // One sticky key for every worker, so a client keeps its version whichever worker it reaches.
+    const worker = cluster.fork({ CUTOVER_WORKER: '1', [STICKY_KEY_ENV]: processStickySecret().toString('hex') });
     this.startedAt.set(worker.id, Date.now());
   }
 

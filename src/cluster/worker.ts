@@ -4,7 +4,8 @@ import { exitAfterFlush, type Logger } from '../log.js';
 import { ShadowWindow } from '../analysis/shadow-window.js';
 import { DEFAULT_SHADOW } from '../config/defaults.js';
 import type { VersionRecorder } from '../metrics/recorder.js';
-import { PROCESS_METRICS_EVERY, REPORT_INTERVAL_MS, isPrimaryMessage, type CountDelta, type MetricSnapshot, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
+import { useProcessStickySecret } from '../routing/sticky.js';
+import { STICKY_KEY_ENV, PROCESS_METRICS_EVERY, REPORT_INTERVAL_MS, isPrimaryMessage, type CountDelta, type MetricSnapshot, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
 
 /** Metrics the primary owns (it runs the controller and the config); a worker's copies would be summed wrongly. */
 const PRIMARY_OWNED = /^cutover_(canary_weight|rollout_|config_reloads_total)/;
@@ -15,6 +16,8 @@ const PRIMARY_OWNED = /^cutover_(canary_weight|rollout_|config_reloads_total)/;
  * It never writes the state file and runs no controller.
  */
 export async function runWorker(configFile: string, log: Logger, logLevelFromConfig = false): Promise<void> {
+  const key = process.env[STICKY_KEY_ENV];
+  if (key) useProcessStickySecret(Buffer.from(key, 'hex'));
   let app: CutoverApp;
   try {
     app = await CutoverApp.start({ configFile, logger: log, role: 'worker', watch: false, logLevelFromConfig });

@@ -8,6 +8,9 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_STICKY_MAX_AGE_MS = 86_400_000;
 export const DEFAULT_GATE_TIMEOUT_MS = 60_000;
 export const RELOAD_DEBOUNCE_MS = 200;
+/** Fleet leader lease: a new leader takes over within it after the old one dies. */
+export const DEFAULT_FLEET_LEASE_TTL_MS = 3_000;
+export const MIN_FLEET_LEASE_TTL_MS = 500;
 /** `log.level` and `--log-level`: pino's levels, from the fewest lines to the most, and off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

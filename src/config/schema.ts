@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { checksSchema } from './checks-schema.js';
 import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
   DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_EJECTION, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
-  LOG_LEVELS, DEFAULT_SHADOW,
+  LOG_LEVELS, DEFAULT_SHADOW, DEFAULT_FLEET_LEASE_TTL_MS, MIN_FLEET_LEASE_TTL_MS,
 } from './defaults.js';
 
 // One schema yields both the runtime validator and the TypeScript type (z.output).
@@ -196,6 +197,16 @@ const limits = z.strictObject({
   underscoreHeaders: z.enum(['drop', 'reject', 'allow']).default(DEFAULT_LIMITS.underscoreHeaders),
 });
 
+// Many replicas, one rollout per route (src/fleet/). The replica id defaults to host and pid so
+// two processes on one host never share an id, which would let both believe they hold the lease.
+const fleet = z.strictObject({
+  redis: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379/0'),
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it is the Redis key prefix)').max(100),
+  replica: z.string().regex(/^[^\s|]+$/, 'must be a non-empty id without spaces or "|", unique per replica (e.g. ${HOSTNAME})').max(200)
+    .default(() => `${hostname()}-${process.pid}`),
+  leaseTtl: duration.refine((ms) => ms >= MIN_FLEET_LEASE_TTL_MS, { message: `must be at least ${MIN_FLEET_LEASE_TTL_MS}ms` }).default(DEFAULT_FLEET_LEASE_TTL_MS),
+});
+
 export const configSchema = z.strictObject({
   listen: listenAddress.default(DEFAULT_DATA_LISTEN),
   admin: z.strictObject({
@@ -212,6 +223,7 @@ export const configSchema = z.strictObject({
     access: z.boolean().default(false),
   }).default({ level: 'info', access: false }),
   limits: limits.default(() => limits.parse({})),
+  fleet: fleet.optional(),
   routes: z.array(route).min(1, 'needs at least one route'),
 });
 
@@ -222,3 +234,4 @@ export type RolloutConfig = NonNullable<RouteConfig['rollout']>;
 export type GateConfig = RolloutConfig['gates'][number];
 export type ShadowConfig = NonNullable<RolloutConfig['shadow']>;
 export type LimitsConfig = CutoverConfig['limits'];
+export type FleetConfig = NonNullable<CutoverConfig['fleet']>;
