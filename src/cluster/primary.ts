@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CutoverApp } from '../app.js';
+import { ShadowWindow } from '../analysis/shadow-window.js';
 import { TrafficWindow } from '../analysis/window.js';
 import { exitAfterFlush, type Logger } from '../log.js';
 import { ClusterMetrics } from './metrics-merge.js';
@@ -99,6 +100,15 @@ export class ClusterPrimary {
             this.log.warn({ worker: worker.id, route: name, err }, 'ignored a malformed window from a worker');
           }
         }
+        for (const [name, s] of Object.entries(m.shadow ?? {})) {
+          const state = this.app.states.get(name);
+          try {
+            if (state?.shadowWindow) state.shadowWindow.addFrom(ShadowWindow.fromJSON(s.window));
+            if (state) for (const e of s.examples) state.addShadowExample(e);
+          } catch (err) {
+            this.log.warn({ worker: worker.id, route: name, err }, 'ignored a malformed shadow window from a worker');
+          }
+        }
         for (const c of m.counts) {
           const route = this.app.proxy.routeTable.byName(c.route);
           const target = c.version === 'canary' ? route?.canary : route?.stable;
@@ -129,7 +139,7 @@ export class ClusterPrimary {
   }
 
   private routeStates(): RouteStateSync[] {
-    return [...this.app.states.values()].map((s) => ({ name: s.name, weight: s.weight, phase: s.phase }));
+    return [...this.app.states.values()].map((s) => ({ name: s.name, weight: s.weight, phase: s.phase, shadowShare: s.shadowShare }));
   }
 
   /** Pushes weights and phases when one changed since the last push, and every second regardless. */
@@ -137,7 +147,7 @@ export class ClusterPrimary {
     const now = Date.now();
     let changed = force || now - this.lastResync >= STATE_RESYNC_INTERVAL_MS;
     for (const s of this.app.states.values()) {
-      const sig = `${s.weight}/${s.phase}`;
+      const sig = `${s.weight}/${s.phase}/${s.shadowShare}`;
       if (this.lastSent.get(s.name) !== sig) {
         this.lastSent.set(s.name, sig);
         changed = true;

@@ -69,3 +69,17 @@ export const DEFAULT_CHECK = {
   failureLimit: 1,
   noData: 'hold',
 } as const;
+
+/** The shadow step (rollout.shadow): mirrored reads compared with stable's answers before any user sees the canary. */
+export const DEFAULT_SHADOW = {
+  methods: ['GET', 'HEAD'],
+  mismatchTolerance: 0.01,
+  /** Shadow requests in flight per route; beyond it a mirror is dropped and counted, never queued. */
+  maxInFlight: 64,
+  /** The shadow copy's own deadline (headers and body): a slow canary costs the client nothing. */
+  timeoutMs: 5_000,
+  /** Bodies up to this size are kept for a structural (JSON) comparison; larger ones are compared by SHA-256. */
+  compareBodyLimit: 64 * 1024,
+  /** Mismatch examples kept per route for the API, the dashboard and `cutover status`. */
+  examples: 5,
+} as const;

@@ -6,7 +6,7 @@ import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
   DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_EJECTION, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
-  LOG_LEVELS, DEFAULT_FLEET_LEASE_TTL_MS, MIN_FLEET_LEASE_TTL_MS,
+  LOG_LEVELS, DEFAULT_SHADOW, DEFAULT_FLEET_LEASE_TTL_MS, MIN_FLEET_LEASE_TTL_MS,
 } from './defaults.js';
 
 // One schema yields both the runtime validator and the TypeScript type (z.output).
@@ -122,6 +122,24 @@ const gate = z.union([
   }),
 ], { error: 'a gate is { http: { url, expectStatus } }, { command: [program, args...] } or { migrations: { path, dialect: postgres|mysql|sqlserver|sqlite, phase: expand|contract } }' });
 
+const headerName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid header name').transform((s) => s.toLowerCase());
+// $.a.b, $.items[*].id, $.list[0]: the subset of JSONPath that names fields to drop before comparing.
+const jsonPath = z.string().regex(/^\$((\.[A-Za-z_$][\w$-]*)|(\[(\*|\d+|'[^']*'|"[^"]*")\]))+$/, "must be a JSONPath such as $.generatedAt, $.items[*].updatedAt or $['odd key']");
+
+const shadow = z.strictObject({
+  share: percent.refine((p) => p > 0 && p <= 100, 'must be above 0% and at most 100%').transform((p) => p / 100),
+  methods: z.array(z.string().regex(/^[A-Za-z]+$/, 'must be an HTTP method such as GET').transform((m) => m.toUpperCase())).min(1, 'needs at least one method').default([...DEFAULT_SHADOW.methods]),
+  mismatchTolerance: fraction.refine((f) => f > 0 && f < 0.5, 'must be above 0% and below 50% (0% would make one mismatch a certainty, not a test)').default(DEFAULT_SHADOW.mismatchTolerance),
+  ignore: z.strictObject({
+    headers: z.array(headerName).default([]),
+    jsonPaths: z.array(jsonPath).default([]),
+  }).default({ headers: [], jsonPaths: [] }),
+  redactHeaders: z.array(headerName).default([]),
+  maxInFlight: z.number().int().min(1).max(10_000).default(DEFAULT_SHADOW.maxInFlight),
+  timeout: duration.refine((ms) => ms > 0, 'must be above 0').default(DEFAULT_SHADOW.timeoutMs),
+  compareBodyLimit: size.default(DEFAULT_SHADOW.compareBodyLimit),
+});
+
 const rollout = z.strictObject({
   steps: z.array(percent).min(1, 'needs at least one step').default([...DEFAULT_ROLLOUT.steps]),
   minStepDuration: duration.default(DEFAULT_ROLLOUT.minStepDurationMs),
@@ -136,6 +154,7 @@ const rollout = z.strictObject({
   gates: z.array(gate).default([]),
   /** Run once the canary is promoted; the result is recorded and notified, never un-promotes. */
   afterPromotion: z.array(gate).default([]),
+  shadow: shadow.optional(),
   notify: z.array(z.strictObject({
     url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     headers: z.record(z.string(), z.string()).optional(),
@@ -213,5 +232,6 @@ export type RouteConfig = CutoverConfig['routes'][number];
 export type UpstreamConfig = RouteConfig['upstream'];
 export type RolloutConfig = NonNullable<RouteConfig['rollout']>;
 export type GateConfig = RolloutConfig['gates'][number];
+export type ShadowConfig = NonNullable<RolloutConfig['shadow']>;
 export type LimitsConfig = CutoverConfig['limits'];
 export type FleetConfig = NonNullable<CutoverConfig['fleet']>;

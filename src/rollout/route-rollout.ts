@@ -2,7 +2,7 @@
  * One route's rollout as the controller holds it, and how traffic reaches its analysis: the
  * data plane's window → the stable baseline → the current step → the step's verdict.
  */
-import { StableBaseline, StepAnalysis, type AnalysisPolicy, type StepVerdict } from '../analysis/index.js';
+import { ShadowWindow, StableBaseline, StepAnalysis, type AnalysisPolicy, type ShadowStepAnalysis, type ShadowVerdict, type StepVerdict } from '../analysis/index.js';
 import type { RouteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { TrafficWindow } from '../analysis/window.js';
@@ -11,6 +11,7 @@ import { withChecks } from './checks/combined-verdict.js';
 import { reconfigureChecks } from './checks/route-checks.js';
 import type { StepChecks } from './checks/step-checks.js';
 import { LiveStats } from './live.js';
+import { drainShadow, shadowVerdictEvent } from './shadow-step.js';
 import { analysisPolicy } from './policy.js';
 import { initialRolloutState } from './transition.js';
 import type { RolloutEvent, RolloutPolicy, RolloutState } from './types.js';
@@ -41,6 +42,12 @@ export interface RouteRollout {
   checks: StepChecks | null;
   /** Failed check evaluations since start, per check name (cutover_check_failures_total). */
   readonly checkFailures: Map<string, number>;
+  /** The shadow step's analysis while shadowing (shadow-step.ts), else null. */
+  shadowStep: ShadowStepAnalysis | null;
+  /** Its latest verdict; kept after the step ends, for the API. */
+  shadowVerdict: ShadowVerdict | null;
+  /** The window swapped in at the next drain, so draining allocates nothing. */
+  shadowSpare: ShadowWindow;
 }
 
 export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy, at: number, windows: WindowSource | null = null): RouteRollout {
@@ -48,6 +55,7 @@ export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy:
     name: rc.name, routeState, config: rc, policy, analysis: analysisPolicy(rc), state: initialRolloutState(at),
     baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null, windows,
     checks: null, checkFailures: new Map(),
+    shadowStep: null, shadowVerdict: null, shadowSpare: new ShadowWindow(),
   };
 }
 
@@ -80,11 +88,13 @@ export function drain(r: RouteRollout, now: number): void {
   r.baseline.ingest(window, now);
   r.step?.ingest(window, now, r.baseline);
   r.live.add(window, now);
+  drainShadow(r, now);
 }
 
 /** One tick of a route: drains its window; the verdict event once a progressing step passes or fails. */
 export function analyse(r: RouteRollout, monoNow: () => number, wallNow: () => number): RolloutEvent | null {
   drain(r, monoNow());
+  if (r.state.phase === 'shadowing') return shadowVerdictEvent(r, monoNow(), wallNow());
   if (!r.step || r.state.phase !== 'progressing') return null;
   const verdict = r.step.verdict(monoNow());
   r.verdict = r.checks && !r.checks.stopped ? withChecks(verdict, r.checks.verdict()) : verdict;
