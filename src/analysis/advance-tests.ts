@@ -10,10 +10,10 @@
  * (`quantileThreshold`), so it is ≈ 1 − q when stable is as it was. Rejecting it shows "the
  * canary's q-quantile ≤ (1 + tolerance) × stable's", against stable requests of the same seconds:
  * a load change or an incident that moves both versions moves both sides of the comparison
- * (docs/statistics.md, "What each test shows").
+ * (docs/statistics.md, "What each advance test shows").
  */
 import { advancePayoffs } from './eprocess.js';
-import { countAbove } from './histogram.js';
+import { countAbove, LATENCY_BUCKET_COUNT } from './histogram.js';
 import { ErrorRateTest, LatencyExceedanceTest, type TestMetric } from './metric-tests.js';
 import { kellyBet, PredictableBetEProcess } from './predictable-bet.js';
 import type { QuantileThreshold } from './quantile-threshold.js';
@@ -85,6 +85,14 @@ export class PredictableErrorRateTest extends ErrorRateTest {
   }
 }
 
+/**
+ * Time constant of the recent stable histogram the latency bets are predicted from. The 60 s ring
+ * sets the thresholds, but predicting this window's rates from it lags an incident or a load change
+ * by up to a minute, and a bet sized for 1 % slow requests when 30 % are slow loses heavily (p99
+ * acceptance through the bench's incident went from ~1,300 to ~27,000 canary requests).
+ */
+export const RECENT_STABLE_TAU_MS = 5_000;
+
 /** Latency at quantile q: H0'(q) above, against the threshold the past ring gives each window. */
 export class LatencyQuantileTest extends LatencyExceedanceTest {
   private readonly advance = new PredictableBetEProcess();
@@ -93,6 +101,11 @@ export class LatencyQuantileTest extends LatencyExceedanceTest {
   private readonly counts = new Float64Array(3);
   private advanceEvents = 0;
   private advanceCanaryRequests = 0;
+  /** Canary events expected had the canary been like stable, summed over windows: its excess is what the bet corrects for. */
+  private expectedCanaryEvents = 0;
+  /** Exponentially decayed stable histogram of earlier windows (RECENT_STABLE_TAU_MS). */
+  private readonly recentStable = new Float64Array(LATENCY_BUCKET_COUNT);
+  private recentAtMs = Number.NaN;
   /** Bucket whose upper bound the canary was last compared with (advance side), -1 before any. */
   lastEventBucket = -1;
 
@@ -125,10 +138,26 @@ export class LatencyQuantileTest extends LatencyExceedanceTest {
       z[0] = -1 / w;
       z[1] = 1 / (1 - w);
       z[2] = threshold.stableFractionAbove / (1 - w);
+      // Predicted from earlier windows: stable's recent histogram, with the ring's shares as a prior
+      // worth 10 events at the level; the canary like stable plus its excess over that so far.
+      const level = 1 - this.quantile;
+      const prior = CANARY_PRIOR_EVENTS / level;
+      const recent = this.recentStable;
+      let total = 0;
+      let aboveEvent = 0;
+      for (let b = 0; b < LATENCY_BUCKET_COUNT; b++) {
+        total += recent[b]!;
+        if (b > j) aboveEvent += recent[b]!;
+      }
+      const aboveStable = countAbove(recent, threshold.stableBucket);
+      const blend = (count: number, ringShare: number): number => (count + prior * ringShare) / (total + prior);
+      const likeStable = blend(aboveEvent, threshold.pastAboveEvent);
+      const excess = (this.advanceEvents - this.expectedCanaryEvents) / (this.advanceCanaryRequests + prior);
       const pr = this.probabilities;
-      pr[0] = w * canaryRate(this.advanceEvents, this.advanceCanaryRequests, threshold.pastAboveEvent, 1 - this.quantile);
-      pr[1] = (1 - w) * threshold.pastAboveStable;
-      pr[2] = (1 - w) * threshold.pastInStable;
+      pr[0] = w * Math.min(1, Math.max(0, likeStable + excess));
+      pr[1] = (1 - w) * blend(aboveStable, threshold.pastAboveStable);
+      pr[2] = (1 - w) * blend(recent[threshold.stableBucket]!, threshold.pastInStable);
+      this.expectedCanaryEvents += likeStable * window.canary.requests;
       const k = threshold.stableBucket;
       const c = this.counts;
       c[0] = countAbove(window.canary.latency, j);
@@ -139,6 +168,14 @@ export class LatencyQuantileTest extends LatencyExceedanceTest {
       this.advanceCanaryRequests += window.canary.requests;
       this.lastEventBucket = j;
     }
+    this.rememberStable(window, nowMs);
     super.observe(window, nowMs, threshold.quantileBucket, revertMarginBuckets);
+  }
+
+  private rememberStable(window: TrafficWindow, nowMs: number): void {
+    const decay = Number.isNaN(this.recentAtMs) ? 0 : Math.exp(-Math.max(0, nowMs - this.recentAtMs) / RECENT_STABLE_TAU_MS);
+    this.recentAtMs = nowMs;
+    const latency = window.stable.latency;
+    for (let b = 0; b < LATENCY_BUCKET_COUNT; b++) this.recentStable[b] = this.recentStable[b]! * decay + latency[b]!;
   }
 }

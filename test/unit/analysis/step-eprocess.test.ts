@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { StableBaseline } from '../../../src/analysis/baseline.js';
 import { BET_GRID_SIZE, BettingEProcess, revertPayoffs, advancePayoffs } from '../../../src/analysis/eprocess.js';
 import { LATENCY_BUCKET_COUNT, latencyBucket } from '../../../src/analysis/histogram.js';
-import { canaryRate } from '../../../src/analysis/advance-tests.js';
+import { CANARY_PRIOR_EVENTS, RECENT_STABLE_TAU_MS, canaryRate } from '../../../src/analysis/advance-tests.js';
 import { kellyBet } from '../../../src/analysis/predictable-bet.js';
 import { emptyThreshold, quantileThreshold } from '../../../src/analysis/quantile-threshold.js';
 import { StepAnalysis } from '../../../src/analysis/step.js';
@@ -97,6 +97,9 @@ describe('step e-values equal the per-request product', () => {
     let latAdvanceLogE = 0;
     let canaryEvents = 0;
     let canarySeen = 0;
+    let expectedEvents = 0;
+    // Stable histogram of earlier step windows, decayed with RECENT_STABLE_TAU_MS (windows 1 s apart).
+    const recent = new Float64Array(LATENCY_BUCKET_COUNT);
     let lastThreshold = -1;
     for (let t = 1; t <= 45; t++) {
       const past = seconds.slice(Math.max(0, t - 60), t).flat().filter((r) => !r.canary).map((r) => r.bucket).sort((a, b) => a - b);
@@ -107,8 +110,17 @@ describe('step e-values equal the per-request product', () => {
       for (const b of past) hist[b]! += 1;
       const th = quantileThreshold(hist, 0.95, policy.latencyTolerance, emptyThreshold());
       const z = [-1 / weight, 1 / (1 - weight), th.stableFractionAbove / (1 - weight)];
-      const pc = canaryRate(canaryEvents, canarySeen, th.pastAboveEvent, 1 - 0.95);
-      const lambda = kellyBet(z, [weight * pc, (1 - weight) * th.pastAboveStable, (1 - weight) * th.pastInStable]);
+      const prior = CANARY_PRIOR_EVENTS / (1 - 0.95);
+      const total = recent.reduce((a, b) => a + b, 0);
+      const share = (lo: number, hi: number, ring: number): number => (recent.slice(lo, hi).reduce((a, b) => a + b, 0) + prior * ring) / (total + prior);
+      const likeStable = share(th.eventBucket + 1, LATENCY_BUCKET_COUNT, th.pastAboveEvent);
+      const pc = Math.min(1, Math.max(0, likeStable + (canaryEvents - expectedEvents) / (canarySeen + prior)));
+      const lambda = kellyBet(z, [
+        weight * pc,
+        (1 - weight) * share(th.stableBucket + 1, LATENCY_BUCKET_COUNT, th.pastAboveStable),
+        (1 - weight) * share(th.stableBucket, th.stableBucket + 1, th.pastInStable),
+      ]);
+      expectedEvents += likeStable * seconds[t]!.filter((r) => r.canary).length;
       for (const r of seconds[t]!) {
         const zOf = (p: typeof latRevert.payoffs, m: number): number => (r.canary ? (r.bucket > k + m ? p.canaryEvent : p.noEvent) : r.bucket > k ? p.stableEvent : p.noEvent);
         revertZ.push(zOf(latRevert.payoffs, m0));
@@ -119,6 +131,9 @@ describe('step e-values equal the per-request product', () => {
           if (r.bucket > th.eventBucket) canaryEvents++;
         }
       }
+      const decay = t === 1 ? 0 : Math.exp(-1000 / RECENT_STABLE_TAU_MS);
+      for (let b = 0; b < LATENCY_BUCKET_COUNT; b++) recent[b] = recent[b]! * decay;
+      for (const r of seconds[t]!) if (!r.canary) recent[r.bucket]! += 1;
     }
     const directZ = (bet: BettingEProcess, zs: number[]): number =>
       logMean(Array.from({ length: BET_GRID_SIZE }, (_, j) => zs.reduce((s, z) => s + Math.log(1 + bet.lambdas[j]! * z), 0)));
