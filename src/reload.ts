@@ -20,6 +20,7 @@ const RESTART_ONLY: Readonly<Record<string, (c: CutoverConfig) => unknown>> = {
   workers: (c) => c.workers,
   stateFile: (c) => c.stateFile,
   limits: (c) => c.limits,
+  fleet: (c) => c.fleet,
 };
 
 /** Loads the file again; a failure is counted and logged, and the last good config keeps serving. */

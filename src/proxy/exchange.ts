@@ -7,14 +7,26 @@ import { stickyCookieOf } from './choose-version.js';
 import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
 import { downstreamResponseHeaders, trailerObject } from './headers.js';
 import type { ProxyContext } from './context.js';
+import { bodyBroken, bodyReplayable } from './request-body.js';
+import type { ShadowPair } from './shadow.js';
 
 const kExchange = Symbol('cutover.exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
+type TaggedRequest = IncomingMessage & { [kExchange]?: ProxyExchange };
 
 class ClientGoneError extends Error {
   readonly code = 'CUTOVER_CLIENT_GONE';
 }
 const CLIENT_GONE = new ClientGoneError('the client closed the connection');
+
+class BodyIncompleteError extends Error {
+  readonly code = 'CUTOVER_BODY_INCOMPLETE';
+}
+const BODY_INCOMPLETE = new BodyIncompleteError('the request body can never be completed: the parser refused it');
+class BodyTimeoutError extends Error {
+  readonly code = 'ERR_HTTP_REQUEST_TIMEOUT';
+}
+const BODY_TIMEOUT = new BodyTimeoutError('the request body did not arrive within limits.requestTimeout');
 
 /**
  * One request in flight to one upstream: the undici dispatch handler that
@@ -29,9 +41,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private status = 0;
   private finished = false;
   private clientGone = false;
+  private bodyIncomplete: Error | null = null;
   private retried = false;
   /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
   requestBody: Readable | null = null;
+  /** Set while the route is shadowing and this request was mirrored: it is told stable's answer (shadow.ts). */
+  shadow: ShadowPair | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -46,16 +61,27 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     private readonly startedAt: number,
   ) {
     (res as TaggedResponse)[kExchange] = this;
+    (req as TaggedRequest)[kExchange] = this;
     res.on('close', onResponseClose);
   }
 
+  private get body(): Readable {
+    return this.requestBody ?? this.req;
+  }
+
   start(): void {
+    // A body that failed before it was handed over would reach undici as a dead or ended stream.
+    if (this.hasBody && bodyBroken(this.req, this.body)) {
+      this.clientGone = true;
+      this.onError(CLIENT_GONE);
+      return;
+    }
     const up = this.route.config.upstream;
     const opts: Dispatcher.DispatchOptions = {
       path: this.req.url ?? '/',
       method: this.req.method as Dispatcher.HttpMethod,
       headers: this.upstreamHeaders,
-      body: this.hasBody ? (this.requestBody ?? this.req) : null,
+      body: this.hasBody ? this.body : null,
       headersTimeout: up.headersTimeout,
       bodyTimeout: up.bodyTimeout,
     };
@@ -64,6 +90,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     if (this.clientGone) abort(CLIENT_GONE);
+    else if (this.bodyIncomplete) abort(this.bodyIncomplete);
     else this.abortUpstream = abort;
   }
 
@@ -75,6 +102,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.status = statusCode;
     this.resumeUpstream = resume;
+    this.shadow?.stableHeaders(statusCode, rawHeaders);
     const headers = downstreamResponseHeaders(rawHeaders);
     this.pool.answered();
     // Appended, not res.setHeader(): writeHead with a list would collapse the upstream's own Set-Cookie lines.
@@ -97,6 +125,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.shadow?.stableData(chunk);
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
     return ok;
@@ -108,11 +137,15 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       if (t) this.res.addTrailers(t);
     }
     this.res.end();
+    this.shadow?.stableComplete();
     this.finish(this.status, this.status >= 500, this.analysed);
   }
 
   onError(err: Error): void {
-    const failure = classifyFailure(err, this.clientGone || err === CLIENT_GONE || (this.req.destroyed && !this.req.complete));
+    let failure = classifyFailure(err, this.clientGone || err === CLIENT_GONE || (this.req.destroyed && !this.req.complete));
+    // Nothing reached the upstream (undici has not touched the body), yet the body already failed:
+    // the client's doing, not the version's, and the request can be sent nowhere else.
+    if (failure.beforeSend && this.hasBody && bodyBroken(this.req, this.body)) failure = classifyFailure(err, true);
     if (failure.side === 'downstream') {
       if (failure.status > 0 && !this.res.headersSent && !this.res.destroyed) {
         // The client broke a limit (413) while the upstream had not answered: say so, and close,
@@ -144,8 +177,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.retried || this.ctx.draining) return false;
     const method = this.req.method ?? 'GET';
     const safe = beforeSend || (!this.hasBody && isIdempotent(method));
-    // Whatever undici was given (the request, or the chunked-body limiter) must be unread for a resend.
-    if (!safe || (this.hasBody && (this.requestBody ?? this.req).readableDidRead)) return false;
+    // Whatever undici was given (the request, or the chunked-body limiter) must be untouched and alive for a resend.
+    if (!safe || (this.hasBody && !bodyReplayable(this.req, this.body))) return false;
     const stable = this.route.stable;
     const next = stable.endpoints.pick(this.ctx.now());
     if (!next) return false;
@@ -166,6 +199,19 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     return true;
   }
 
+  /**
+   * Node's parser refused a byte inside this request's body, so it can never be completed:
+   * the upstream request is aborted now (never left to wait for the rest), and the client gets
+   * 400 through this request's own response, so it goes out after any response still owed
+   * before it: 408 when `limits.requestTimeout` ran out, else 400. False when the exchange is already over.
+   */
+  bodyFailed(status: number): boolean {
+    if (this.finished || this.res.writableFinished) return false;
+    this.bodyIncomplete = status === 408 ? BODY_TIMEOUT : BODY_INCOMPLETE;
+    if (this.abortUpstream) this.abortUpstream(this.bodyIncomplete);
+    return true;
+  }
+
   /** Called when the client connection closes, for any reason. */
   clientClosed(): void {
     if (this.finished || this.res.writableFinished) return;
@@ -180,9 +226,16 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private finish(code: number, failed: boolean, analysed: boolean): void {
     if (this.finished) return;
     this.finished = true;
+    // After stableComplete() this is a no-op; on every other ending there is nothing to compare.
+    this.shadow?.stableFailed();
     this.target.recorder.record(code, this.ctx.now() - this.startedAt, failed, analysed);
     this.ctx.requestDone(this.route, this.target.name, code, this.req, this.startedAt);
   }
+}
+
+/** The exchange forwarding this request, if it is still being forwarded. */
+export function exchangeOf(req: IncomingMessage): ProxyExchange | undefined {
+  return (req as TaggedRequest)[kExchange];
 }
 
 function onResponseClose(this: TaggedResponse): void {

@@ -7,8 +7,10 @@ import type { ProxyContext } from './context.js';
 import { ProxyExchange, writePlain } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { BodyLimiter } from './body-limit.js';
-import { clientErrorStatus, rawAnswer, refuseConnect, responseStarted } from './client-errors.js';
+import { rawAnswer, refuseConnect } from './client-errors.js';
+import { answerParseError } from './parse-error-answer.js';
 import { guardRequest, type Rejection } from './request-guard.js';
+import { startShadowCopy } from './shadow.js';
 import { detachedResponse, SocketBody, withoutHttp2Settings } from './upgrade-fallback.js';
 import { isWebSocketUpgrade, type WebSocketTunnels } from './websocket.js';
 
@@ -38,7 +40,7 @@ export class ProxyServer {
     // Node silently drops headers past maxHeadersCount; keep one more so an excess can be answered with 431.
     this.server.maxHeadersCount = limits.maxHeaders + 1;
     this.server.maxConnections = limits.maxConnections;
-    this.server.on('clientError', onClientError);
+    this.server.on('clientError', answerParseError);
     this.server.on('connect', refuseConnect);
     this.server.on('upgrade', this.onUpgrade);
   }
@@ -95,6 +97,9 @@ export class ProxyServer {
     const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, headers, facts.hasBody, choice.analysed, startedAt);
     if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);
     else if (upgradeHead !== null && facts.hasBody) exchange.requestBody = this.upgradeBody(req, res, upgradeHead);
+    // Only a route in its shadow step pays for more than this one read; only stable's drawn answers are
+    // mirrored (a request forced by the override header is a probe, left out like in the analysis).
+    if (route.state.shadowShare > 0 && choice.analysed && choice.target === route.stable) exchange.shadow = startShadowCopy(ctx, route, req, headers, facts.hasBody, startedAt);
     exchange.start();
   }
 
@@ -180,21 +185,5 @@ function contentLengthOver(raw: readonly string[], max: number): boolean {
   }
   return false;
 }
-
-/** A request Node's parser refused: answer once with the right code and close, never forward. */
-function onClientError(err: Error & { code?: string; rawPacket?: Buffer; bytesParsed?: number }, socket: Duplex): void {
-  // A response already under way would have the answer spliced into it: only close.
-  if (!socket.writable || (err.code === 'ECONNRESET') || responseStarted(socket)) {
-    socket.destroy();
-    return;
-  }
-  // The status table lives in client-errors.ts (408, 414, 431, 505, else 400).
-  const status = clientErrorStatus(err);
-  socket.end(rawAnswer(status, CLIENT_ERROR_TEXT[status] ?? 'bad request'));
-}
-
-const CLIENT_ERROR_TEXT: Record<number, string> = {
-  400: 'bad request', 408: 'request timeout', 414: 'request target too long', 431: 'request header fields too large', 505: 'HTTP version not supported',
-};
 
 function noop(): void {}

@@ -3,13 +3,16 @@
  * itself because the weight must not go up before the transition is on disk.
  */
 import type { Logger } from '../log.js';
+import { startChecks } from './checks/route-checks.js';
 import { drain, startAnalysis, type RouteRollout } from './route-rollout.js';
+import { startShadowStep, stopShadowStep } from './shadow-step.js';
 import type { GatePurpose, RolloutEffect, TransitionRecord } from './types.js';
 
 /** What the effects need from the controller that runs them. */
 export interface EffectHost {
   readonly log: Logger;
   monoNow(): number;
+  wallNow(): number;
   closeTunnels(route: string, version: 'canary'): number;
   runGate(r: RouteRollout, purpose: GatePurpose, run: number): void;
   announce(r: RouteRollout, t: TransitionRecord): void;
@@ -25,9 +28,18 @@ export function executeEffect(host: EffectHost, r: RouteRollout, effect: Exclude
     case 'startStep':
       r.step = startAnalysis(r, effect.weight, () => host.monoNow(), host.log);
       r.verdict = r.step ? r.step.verdict(host.monoNow()) : null;
+      r.checks?.stop();
+      r.checks = startChecks(r, effect.weight, host.log, () => host.wallNow());
       return;
     case 'stopStep':
       r.step = null;
+      r.checks?.stop();
+      return;
+    case 'startShadow':
+      startShadowStep(r, host.monoNow(), host.log);
+      return;
+    case 'stopShadow':
+      stopShadowStep(r, host.monoNow());
       return;
     case 'runGate':
       host.runGate(r, effect.purpose, effect.run);

@@ -24,7 +24,7 @@ const routeState = z.strictObject({
   automated: z.boolean(),
   configWeight: z.number().min(0).max(100).nullable(),
   reason: z.string().nullable(),
-  gating: z.enum(['start', 'promote']).nullable(),
+  gating: z.enum(['start', 'promote', 'afterPromotion']).nullable(),
   gateRun: z.number().int().min(0),
   history: z.array(record),
 });
@@ -33,6 +33,12 @@ const fileSchema = z.strictObject({
   savedAt: z.string(),
   routes: z.record(z.string(), routeState),
 });
+
+/** One route's state as another process wrote it (the fleet store); null when it does not parse. */
+export function parseRolloutState(data: unknown): RolloutState | null {
+  const parsed = routeState.safeParse(data);
+  return parsed.success ? parsed.data : null;
+}
 
 export type StateFileRead =
   | { routes: Map<string, RolloutState>; problem: null }

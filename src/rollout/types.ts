@@ -7,10 +7,10 @@ import type { StepOutcome } from '../analysis/index.js';
 import type { RoutePhase } from '../routing/route-state.js';
 
 export type Phase = RoutePhase;
-export const PHASES: readonly Phase[] = ['stable', 'progressing', 'paused', 'promoted', 'reverted', 'manual'];
+export const PHASES: readonly Phase[] = ['stable', 'shadowing', 'progressing', 'paused', 'promoted', 'reverted', 'manual'];
 
-/** Gates run before the first step and again before promotion. */
-export type GatePurpose = 'start' | 'promote';
+/** Gates run before the first step and again before promotion; `afterPromotion` ones once promoted. */
+export type GatePurpose = 'start' | 'promote' | 'afterPromotion';
 
 /** One transition, as kept in the route's history, notified and streamed. `at` is epoch ms. */
 export interface TransitionRecord {
@@ -52,6 +52,10 @@ export interface RolloutPolicy {
   /** Canary weights in percent, ascending, always ending at 100 (promotion). */
   steps: readonly number[];
   gateCount: number;
+  /** `rollout.afterPromotion` gates, run once the canary is promoted (e.g. the contract migration's check). */
+  afterPromotionGateCount?: number;
+  /** The rollout has a shadow step (rollout.shadow) between the start gates and the first step. */
+  shadow?: boolean;
   configWeight: number;
   identity: string | null;
   revision: string | null;
@@ -80,6 +84,9 @@ export type RolloutEffect =
   /** Begin a step's analysis with fresh evidence at this weight. */
   | { type: 'startStep'; weight: number }
   | { type: 'stopStep' }
+  /** Mirror `rollout.shadow.share` of reads to the canary and analyse the pairs (phase shadowing). */
+  | { type: 'startShadow' }
+  | { type: 'stopShadow' }
   | { type: 'runGate'; purpose: GatePurpose; run: number }
   | { type: 'cancelGate' }
   /** WebSocket clients on the canary reconnect, to stable. */

@@ -1,5 +1,7 @@
 import { Client, Pool } from 'undici';
 import { PassiveEjection } from './ejection.js';
+import type { EndpointHealth } from './endpoint-health.js';
+import { continueDiscardingConnector } from './interim-continue.js';
 import type { HealthCheckSettings } from './health-check.js';
 
 export interface PoolOptions {
@@ -21,8 +23,8 @@ export class UpstreamPool {
   readonly pool: Pool;
   /** New TCP connections opened over the pool's lifetime. */
   connects = 0;
-  /** Written by the health checker; the endpoint picker skips pools that are not available. */
-  healthy = true;
+  /** 'unknown' until the endpoint proves itself (endpoint-health.ts); the health checker writes the rest. */
+  health: EndpointHealth = 'unknown';
   /** Fed by the proxy's connect failures and successes. */
   readonly ejection = new PassiveEjection();
   /** Idle connections the warm keeper holds open (the largest `upstream.warm` of the routes using this origin). */
@@ -45,7 +47,8 @@ export class UpstreamPool {
       pipelining: 1,
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
-      connect: { timeout: options.connectTimeoutMs },
+      // A stray 100 Continue must not cost the request (interim-continue.ts).
+      connect: continueDiscardingConnector({ timeout: options.connectTimeoutMs }),
       // Per-request timeouts are passed with each dispatch; these are only fallbacks.
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
@@ -63,8 +66,19 @@ export class UpstreamPool {
     this.pool.on('disconnect', noop);
   }
 
+  /** The endpoint picker skips pools that are not available; an unknown endpoint is tried. */
+  get healthy(): boolean {
+    return this.health !== 'unhealthy';
+  }
+
+  set healthy(ok: boolean) {
+    this.health = ok ? 'healthy' : 'unhealthy';
+  }
+
   private readonly onConnect = (): void => {
     this.connects++;
+    // A connection opened: the endpoint is there. Where health checks are configured, their verdict is what counts.
+    if (this.health === 'unknown' && this.healthCheck === null) this.health = 'healthy';
     for (const counter of this.connectCounters) counter.inc();
   };
 
