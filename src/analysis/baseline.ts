@@ -6,6 +6,7 @@
  */
 import { requireFiniteTime } from './errors.js';
 import { LATENCY_BUCKET_COUNT, quantileBucket } from './histogram.js';
+import { emptyThreshold, quantileThreshold, type QuantileThreshold } from './quantile-threshold.js';
 import type { TrafficWindow } from './window.js';
 
 export const BASELINE_SECONDS = 60;
@@ -19,6 +20,9 @@ export class StableBaseline {
   private readonly current = new Uint32Array(LATENCY_BUCKET_COUNT);
   private currentSecond = Number.NaN;
   private readonly cache = new Map<number, number>();
+  /** Keyed by quantile then tolerance; refilled in place after each committed second. */
+  private readonly thresholds = new Map<number, Map<number, { second: number; value: QuantileThreshold }>>();
+  private commits = 0;
 
   constructor() {
     for (let i = 0; i < BASELINE_SECONDS; i++) this.ring.push(new Uint32Array(LATENCY_BUCKET_COUNT));
@@ -43,6 +47,28 @@ export class StableBaseline {
       this.cache.set(q, k);
     }
     return k;
+  }
+
+  /**
+   * Where (1 + tolerance) × stable's interpolated q-quantile falls, over the completed seconds of
+   * the last minute (`quantileThreshold`). The object is reused: read it before the next ingest.
+   */
+  quantileThreshold(q: number, tolerance: number): QuantileThreshold {
+    let byTolerance = this.thresholds.get(q);
+    if (byTolerance === undefined) {
+      byTolerance = new Map();
+      this.thresholds.set(q, byTolerance);
+    }
+    let entry = byTolerance.get(tolerance);
+    if (entry === undefined) {
+      entry = { second: -1, value: emptyThreshold() };
+      byTolerance.set(tolerance, entry);
+    }
+    if (entry.second !== this.commits) {
+      quantileThreshold(this.total, q, tolerance, entry.value);
+      entry.second = this.commits;
+    }
+    return entry.value;
   }
 
   /** Stable requests in the completed seconds of the ring. */
@@ -73,6 +99,7 @@ export class StableBaseline {
     this.ringSecond[slot] = second;
     this.current.fill(0);
     this.cache.clear();
+    this.commits++;
   }
 
   private evictBefore(oldestKept: number): void {
@@ -88,5 +115,6 @@ export class StableBaseline {
     old.fill(0);
     this.ringSecond[slot] = Number.NaN;
     this.cache.clear();
+    this.commits++;
   }
 }

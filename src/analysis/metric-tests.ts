@@ -29,6 +29,8 @@ export abstract class MetricTest {
   stableRequests = 0;
   accepted = false;
   acceptedAtMs: number | undefined;
+  /** Canary requests this test had seen when it was accepted: what the bench compares with the oracle. */
+  acceptedAtCanaryRequests: number | undefined;
 
   constructor(
     private readonly revertBet: BettingEProcess,
@@ -62,6 +64,7 @@ export abstract class MetricTest {
     if (!this.accepted && this.advanceLogE() >= this.logAcceptAt) {
       this.accepted = true;
       this.acceptedAtMs = nowMs;
+      this.acceptedAtCanaryRequests = this.canaryRequests;
     }
   }
 }

@@ -83,9 +83,9 @@ export interface StepPlan {
   /** Advance margin in buckets: 1.1^m1 ≈ 1 + latencyTolerance. */
   latencyMarginBuckets: number;
   /**
-   * Absolute slack d1 of every latency advance test: latencyTolerance × (1 − highest tested
-   * quantile). Without it a stable version with no request above the threshold bucket could
-   * never be matched (see `latencyAdvanceSlack`).
+   * Absolute slack d1 of `LatencyExceedanceTest`'s advance side: latencyTolerance × (1 − highest
+   * tested quantile). The step's `LatencyQuantileTest` needs none: its level is ≈ 1 − q, not stable's
+   * rate above a whole bucket (docs/statistics.md, "What each advance test shows").
    */
   latencyAdvanceSlack: number;
   /** Advance margin for the error rate, absolute. */

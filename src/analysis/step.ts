@@ -4,7 +4,8 @@
  * as arguments; nothing here reads a clock or draws a random number.
  */
 import { requireFiniteTime } from './errors.js';
-import { ErrorRateTest, LatencyExceedanceTest, type MetricTest, type TestMetric } from './metric-tests.js';
+import { LatencyQuantileTest, PredictableErrorRateTest } from './advance-tests.js';
+import type { MetricTest, TestMetric } from './metric-tests.js';
 import { COLD_START_MARGIN_BUCKETS, COLD_START_MS, planStep, SRM_ALPHA, validatePolicy, validateWeight, type AnalysisPolicy, type StepPlan } from './policy.js';
 import { logMeanExp } from './special.js';
 import { srmLogE } from './srm.js';
@@ -39,8 +40,8 @@ function latencyMetric(q: number, configured: number): TestMetric {
 
 export class StepAnalysis {
   private readonly state: StepState;
-  private readonly errorTest: ErrorRateTest | undefined;
-  private readonly latencyTests: LatencyExceedanceTest[] = [];
+  private readonly errorTest: PredictableErrorRateTest | undefined;
+  private readonly latencyTests: LatencyQuantileTest[] = [];
 
   /** Starts the analysis of a step at `weightPercent` (0 < w ≤ 100). Throws AnalysisError on bad input. */
   static start(weightPercent: number, startedAtMs: number, policy: AnalysisPolicy): StepAnalysis {
@@ -56,10 +57,10 @@ export class StepAnalysis {
     // At 100 % there is no stable traffic to compare with: the step is not analysed at all.
     if (weightPercent < 100) {
       const logAcceptAt = Math.log(1 / plan.beta);
-      this.errorTest = new ErrorRateTest(plan.weight, plan.errorMargin, logAcceptAt);
+      this.errorTest = new PredictableErrorRateTest(plan.weight, plan.errorMargin, logAcceptAt);
       tests.push(this.errorTest);
       for (const q of plan.quantiles) {
-        const t = new LatencyExceedanceTest(q, latencyMetric(q, policy.latencyQuantile), plan.weight, plan.latencyMarginBuckets, plan.latencyAdvanceSlack, logAcceptAt);
+        const t = new LatencyQuantileTest(q, latencyMetric(q, policy.latencyQuantile), plan.weight, plan.latencyMarginBuckets, logAcceptAt);
         this.latencyTests.push(t);
         tests.push(t);
       }
@@ -99,7 +100,7 @@ export class StepAnalysis {
 
     this.errorTest.observe(window, nowMs);
     const revertMargin = nowMs - s.startedAtMs <= COLD_START_MS ? COLD_START_MARGIN_BUCKETS : 0;
-    for (const t of this.latencyTests) t.observe(window, nowMs, baseline.quantileBucket(t.quantile), revertMargin);
+    for (const t of this.latencyTests) t.observeThreshold(window, nowMs, baseline.quantileThreshold(t.quantile, s.policy.latencyTolerance), revertMargin);
 
     s.srmLogE = srmLogE(s.canary.requests, s.stable.requests, s.plan.weight);
     if (s.plan.checkSplit && s.srmLogE >= Math.log(1 / SRM_ALPHA)) {

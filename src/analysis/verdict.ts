@@ -18,6 +18,8 @@ export interface TestEvidence {
   advanceLogE: number;
   /** Advance side crossed 1/β at some point in the step (latched). */
   accepted: boolean;
+  /** Canary requests seen when the test was accepted; absent until then. */
+  acceptedAtCanaryRequests?: number;
   /** This test's evidence is what reverted the step. */
   rejected: boolean;
   /** Canary requests counted as events on the revert side. */
@@ -63,6 +65,7 @@ export function evidenceOf(test: MetricTest, rejected: boolean): TestEvidence {
     canaryRequests: test.canaryRequests,
     stableRequests: test.stableRequests,
   };
+  if (test.acceptedAtCanaryRequests !== undefined) e.acceptedAtCanaryRequests = test.acceptedAtCanaryRequests;
   if (test.metric !== 'errorRate') e.thresholdBucket = (test as LatencyExceedanceTest).lastThresholdBucket;
   return e;
 }

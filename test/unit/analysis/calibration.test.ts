@@ -1,8 +1,8 @@
 /**
  * Null calibration on simulated traffic: a canary as good as stable must be reverted in at most
  * α of runs, however the load moves and even through an incident that hits both versions; and a
- * canary exactly at the tolerance (the advance null boundary, absolute slack d1 included) must be
- * accepted in at most β of runs, also when stable's latencies all sit in one bucket. Budgets are loosened
+ * canary exactly at the tolerance (the advance null boundary) must be accepted in at most β of runs,
+ * also when stable's latencies all sit in one bucket. Budgets are loosened
  * (α = 10 %) where the point is to see the bound bite with a few hundred runs.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,9 @@ describe('null calibration: a healthy canary is rarely reverted', () => {
 
 describe('advance calibration: a canary exactly at the tolerance is rarely accepted', () => {
   const beta = 0.05;
+  // Ville bounds the acceptance chance on the boundary by β; the Kelly bets come close to it (4.6 % in
+  // 1,000 runs of the error-rate case), so a 200-run share is checked against β plus two standard errors.
+  const betaWithNoise = (runs: number): number => beta + 2 * Math.sqrt((beta * (1 - beta)) / runs);
   // α_step underflows to 0, so the revert threshold is infinite: no run is cut short by a revert,
   // and acceptance (latched per test) is seen for the whole horizon. A revert stopping the run
   // early would hide late acceptances and flatter the advance side.
@@ -70,9 +73,11 @@ describe('advance calibration: a canary exactly at the tolerance is rarely accep
   }
 
   it('error rate worse by exactly the tolerance (0.1 % → 0.6 %)', () => {
-    expect(acceptedRates(200, 6_000, NORMAL, { failureRate: 0.006, latency: STABLE_LATENCY }).errorRate).toBeLessThanOrEqual(beta);
+    expect(acceptedRates(200, 6_000, NORMAL, { failureRate: 0.006, latency: STABLE_LATENCY }).errorRate).toBeLessThanOrEqual(betaWithNoise(200));
   });
 
+  // The boundary of the grid-era advance null (kept as a canary past the tolerance); the boundary of
+  // today's null is checked in advance-quantile.test.ts.
   it('latency 21 % slower everywhere (the 2-bucket margin) plus a d1/(1 − P_b) share of very slow requests', () => {
     // Canary exceedance of k_q + 2 = (1 − p)·P_b(> k_q) + p = P_b(> k_q) + d1: the null boundary at p99.
     const k = quantileBucket(STABLE_LATENCY, 0.99);
@@ -83,18 +88,17 @@ describe('advance calibration: a canary exactly at the tolerance is rarely accep
     expect(acceptedRates(200, 7_000, NORMAL, { failureRate: 0.001, latency }).latencyQ).toBeLessThanOrEqual(beta);
   });
 
-  describe('tight latencies: stable entirely in bucket 0, where only the slack d1 can be shown', () => {
+  describe('tight latencies: stable entirely in bucket 0 (taken as 5 ms), B = 6.05 ms (bound 2)', () => {
     const ALL_FAST: VersionModel = { failureRate: 0.001, latency: pointMassBuckets([[1, 2]]) };
     const withSlowShare = (share: number): VersionModel => ({ failureRate: 0.001, latency: pointMassBuckets([[1 - share, 2], [share, 50]]) });
 
-    it('a canary with exactly d1 = 0.2 % of requests past 1.21 × 5 ms is accepted by no latency test more than β of the time', () => {
-      // Stable has no request above bucket 0, so k_q = 0 for every q: the boundary holds for all three tests.
-      const rates = acceptedRates(200, 8_000, ALL_FAST, withSlowShare(d1));
-      for (const metric of ['latencyP50', 'latencyP90', 'latencyQ']) expect(rates[metric]).toBeLessThanOrEqual(beta);
+    it('a canary with exactly 1 − q of its requests past B is accepted by the q test in at most β of runs', () => {
+      expect(acceptedRates(200, 8_000, ALL_FAST, withSlowShare(0.01)).latencyQ).toBeLessThanOrEqual(betaWithNoise(200));
+      expect(acceptedRates(200, 8_100, ALL_FAST, withSlowShare(0.1)).latencyP90).toBeLessThanOrEqual(betaWithNoise(200));
     });
 
-    it('while one with half that share is accepted in nearly every run (the boundary is where d1 puts it)', () => {
-      expect(acceptedRates(100, 9_000, ALL_FAST, withSlowShare(d1 / 2)).latencyQ).toBeGreaterThanOrEqual(0.9);
+    it('while one with half that share is accepted in nearly every run (the boundary is 1 − q)', () => {
+      expect(acceptedRates(100, 9_000, ALL_FAST, withSlowShare(0.005)).latencyQ).toBeGreaterThanOrEqual(0.9);
     });
   });
 });

@@ -2,7 +2,7 @@
  * A seeded traffic simulator for the analysis tests: per-second counts, failures and latency
  * histograms for both versions, drawn from lognormal-ish latency models. Deterministic for a seed.
  */
-import { LATENCY_BUCKET_COUNT, latencyBucket } from '../../../src/analysis/histogram.js';
+import { LATENCY_BUCKET_COUNT, bucketUpperBoundMs, latencyBucket } from '../../../src/analysis/histogram.js';
 import { fillVersion, lognormalBuckets } from '../../../src/analysis/traffic-model.js';
 import { StableBaseline } from '../../../src/analysis/baseline.js';
 import { StepAnalysis } from '../../../src/analysis/step.js';
@@ -86,4 +86,15 @@ export const DEFAULT_POLICY: AnalysisPolicy = { ...ROLLOUT_ANALYSIS_DEFAULTS, an
 export function healthy(ratePerS: number, failureRate = 0.001): Scenario {
   const m: VersionModel = { failureRate, latency: STABLE_LATENCY };
   return { rate: () => ratePerS, stable: () => m, canary: () => m };
+}
+
+/** Bucket probabilities of a latency uniform on [loMs, hiMs]. */
+export function uniformBuckets(loMs: number, hiMs: number): Float64Array {
+  const probs = new Float64Array(LATENCY_BUCKET_COUNT);
+  for (let k = 0; k < LATENCY_BUCKET_COUNT - 1; k++) {
+    const top = Math.min(hiMs, bucketUpperBoundMs(k));
+    const bottom = Math.max(loMs, k === 0 ? 0 : bucketUpperBoundMs(k - 1));
+    if (top > bottom) probs[k] = (top - bottom) / (hiMs - loMs);
+  }
+  return probs;
 }
