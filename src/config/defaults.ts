@@ -58,3 +58,26 @@ export const DEFAULT_ROLLOUT = {
   latencyTolerance: 0.2,
   falseRollbackRate: 0.01,
 } as const;
+
+/** What counts as a failed request for the analysis (`failure:`): HTTP classes and gRPC codes from grpc-status. */
+export const DEFAULT_FAILURE = {
+  status: ['5xx'],
+  grpcStatus: ['UNKNOWN', 'DEADLINE_EXCEEDED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS'],
+} as const;
+
+/**
+ * HTTP/2 downstream limits. Concurrent streams as nginx's http2_max_concurrent_streams (128);
+ * the rest bound what one connection may make the process hold or do (docs/security.md).
+ */
+export const DEFAULT_HTTP2 = {
+  maxConcurrentStreams: 128,
+  /** MB of memory nghttp2 may hold for one session before new streams are refused. */
+  maxSessionMemoryMb: 10,
+  maxSettings: 32,
+  /** Pings and settings not yet answered; past it the session is closed (ENHANCE_YOUR_CALM). */
+  maxOutstandingPings: 10,
+  maxOutstandingSettings: 10,
+  /** RST_STREAM frames a peer may send per second before its session is closed (rapid reset, CVE-2023-44487). */
+  streamResetBurst: 1000,
+  streamResetRate: 33,
+} as const;

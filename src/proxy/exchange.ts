@@ -6,6 +6,7 @@ import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { stickyCookieOf } from './choose-version.js';
 import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
 import { downstreamResponseHeaders, trailerObject } from './headers.js';
+import { grpcStatusInRaw, isGrpcRequest, writeGrpcStatus } from './grpc.js';
 import type { ProxyContext } from './context.js';
 
 const kExchange = Symbol('cutover.exchange');
@@ -30,6 +31,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private finished = false;
   private clientGone = false;
   private retried = false;
+  /** A gRPC call: its grpc-status, not only its HTTP status, says whether it failed (route.failure). */
+  private readonly grpc: boolean;
+  /** The grpc-status seen so far (a trailers-only response carries it in the headers). */
+  private grpcStatus: string | null = null;
   /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
   requestBody: Readable | null = null;
 
@@ -47,6 +52,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   ) {
     (res as TaggedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
+    this.grpc = isGrpcRequest(req);
   }
 
   start(): void {
@@ -75,6 +81,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.status = statusCode;
     this.resumeUpstream = resume;
+    if (this.grpc) this.grpcStatus = grpcStatusInRaw(rawHeaders);
     const headers = downstreamResponseHeaders(rawHeaders);
     this.pool.answered();
     // Appended, not res.setHeader(): writeHead with a list would collapse the upstream's own Set-Cookie lines.
@@ -84,7 +91,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // so the drain would wait out keepAliveTimeout; answer with Connection: close instead.
     if (this.ctx.draining) this.res.shouldKeepAlive = false;
     try {
-      if (statusText) this.res.writeHead(statusCode, statusText, headers);
+      // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); Node warns when given one.
+      if (statusText && this.req.httpVersionMajor !== 2) this.res.writeHead(statusCode, statusText, headers);
       else this.res.writeHead(statusCode, headers);
     } catch {
       // Node refused a header value the upstream sent: the response is unusable.
@@ -103,12 +111,18 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(trailers: string[] | Buffer[] | null): void {
-    if (trailers && trailers.length > 0 && !this.res.getHeader('content-length')) {
-      const t = trailerObject(trailers);
-      if (t) this.res.addTrailers(t);
-    }
+    // undici's HTTP/2 client hands the trailers over as an object, its HTTP/1.1 client as a list.
+    const t = trailers ? trailerObject(trailers as Parameters<typeof trailerObject>[0]) : null;
+    // HTTP/1.1 can carry trailers only in a chunked body; HTTP/2 always can (RFC 9113 §8.1).
+    if (t !== null && (this.req.httpVersionMajor === 2 || !this.res.getHeader('content-length'))) this.res.addTrailers(t);
     this.res.end();
-    this.finish(this.status, this.status >= 500, this.analysed);
+    let failed = this.route.failure.failedStatus(this.status);
+    if (this.grpc && !failed) {
+      const status = t?.['grpc-status'] ?? this.grpcStatus;
+      // A call that ends without a status is UNKNOWN to the client (gRPC over HTTP/2 spec).
+      failed = this.route.failure.failedGrpc(status ?? '2');
+    }
+    this.finish(this.status, failed, this.analysed);
   }
 
   onError(err: Error): void {
@@ -204,6 +218,8 @@ function earlyHintLinks(raw: Buffer[]): Record<string, string | string[]> {
 const PLAIN_BODIES = new Map<number, Buffer>();
 /** A short plain-text answer of the proxy's own, e.g. 502 "bad gateway: the upstream failed". */
 export function writePlain(res: ServerResponse, status: number, text?: string): void {
+  // Only an HTTP/2 request can be a gRPC call; the check costs nothing for HTTP/1.1.
+  if (res.req !== undefined && isGrpcRequest(res.req)) return writeGrpcStatus(res, status, text ?? STATUS_TEXT[status] ?? 'error');
   let body = text === undefined ? PLAIN_BODIES.get(status) : undefined;
   if (!body) {
     body = Buffer.from(`${text ?? STATUS_TEXT[status] ?? 'error'}\n`);

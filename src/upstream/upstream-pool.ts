@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates as tlsRootCertificates } from 'node:tls';
 import { Client, Pool } from 'undici';
 import { PassiveEjection } from './ejection.js';
 import type { HealthCheckSettings } from './health-check.js';
@@ -6,7 +8,17 @@ export interface PoolOptions {
   connections: number;
   connectTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** `upstream.protocol`: http1, http2 (TLS + ALPN) or h2c (cleartext prior knowledge). */
+  protocol?: 'http1' | 'http2' | 'h2c';
+  /** `upstream.ca`: a PEM file of CAs to trust for https:// endpoints, beside the system's. */
+  caFile?: string;
 }
+
+/**
+ * Streams one HTTP/2 connection carries before the Pool opens another (nginx's
+ * http2_max_concurrent_streams is 128; gRPC servers usually offer 100 or more).
+ */
+export const H2_STREAMS_PER_CONNECTION = 100;
 
 /** Something that counts new upstream connections, e.g. a prom-client counter child. */
 export interface ConnectCounter { inc(): void }
@@ -40,12 +52,17 @@ export class UpstreamPool {
   private closed = false;
 
   constructor(readonly origin: string, readonly options: PoolOptions) {
+    const h2 = options.protocol === 'http2' || options.protocol === 'h2c';
+    // undici speaks HTTP/2 to both: allowH2 negotiates it by ALPN over TLS, and useH2c (undici >= 7.10, not
+    // in its typings yet) starts cleartext HTTP/2 with prior knowledge, so every protocol keeps one Pool per
+    // origin with the same warm keeper, health checks, ejection and retry as HTTP/1.1.
+    const protocolOptions = h2 ? { allowH2: true, useH2c: options.protocol === 'h2c', pipelining: H2_STREAMS_PER_CONNECTION, maxConcurrentStreams: H2_STREAMS_PER_CONNECTION } : { pipelining: 1 };
     this.pool = new Pool(origin, {
       connections: options.connections,
-      pipelining: 1,
+      ...protocolOptions,
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
-      connect: { timeout: options.connectTimeoutMs },
+      connect: { timeout: options.connectTimeoutMs, ...(options.caFile ? { ca: [...rootCertificatesOnce(), readFileSync(options.caFile, 'utf8')] } : {}) },
       // Per-request timeouts are passed with each dispatch; these are only fallbacks.
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
@@ -127,6 +144,14 @@ export class UpstreamPool {
 
 function noop(): void {}
 
+let roots: readonly string[] | null = null;
+/** The system's CAs, kept when `upstream.ca` adds one (Node's `ca` option replaces them otherwise). */
+function rootCertificatesOnce(): readonly string[] {
+  roots ??= tlsRootCertificates;
+  return roots;
+}
+
 export function sameOptions(a: PoolOptions, b: PoolOptions): boolean {
-  return a.connections === b.connections && a.connectTimeoutMs === b.connectTimeoutMs && a.keepAliveTimeoutMs === b.keepAliveTimeoutMs;
+  return a.connections === b.connections && a.connectTimeoutMs === b.connectTimeoutMs && a.keepAliveTimeoutMs === b.keepAliveTimeoutMs
+    && (a.protocol ?? 'http1') === (b.protocol ?? 'http1') && a.caFile === b.caFile;
 }
