@@ -6,7 +6,7 @@ import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { stickyCookieOf } from './choose-version.js';
 import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
 import { downstreamResponseHeaders, trailerObject } from './headers.js';
-import { grpcStatusInRaw, isGrpcRequest, writeGrpcStatus } from './grpc.js';
+import { grpcStatusInRaw, headerObject, isGrpcRequest, respondTrailersOnly, writeGrpcStatus } from './grpc.js';
 import type { ProxyContext } from './context.js';
 
 const kExchange = Symbol('cutover.exchange');
@@ -35,6 +35,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private readonly grpc: boolean;
   /** The grpc-status seen so far (a trailers-only response carries it in the headers). */
   private grpcStatus: string | null = null;
+  /** A trailers-only gRPC answer's headers, held until the upstream stream ends (grpc.ts respondTrailersOnly). */
+  private trailersOnly: string[] | null = null;
   /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
   requestBody: Readable | null = null;
 
@@ -90,6 +92,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // Node's server.close() leaves a connection whose request was in flight open for keep-alive,
     // so the drain would wait out keepAliveTimeout; answer with Connection: close instead.
     if (this.ctx.draining) this.res.shouldKeepAlive = false;
+    if (this.grpcStatus !== null) {
+      this.trailersOnly = headers;
+      this.sent = true;
+      return true;
+    }
     try {
       // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); Node warns when given one.
       if (statusText && this.req.httpVersionMajor !== 2) this.res.writeHead(statusCode, statusText, headers);
@@ -105,6 +112,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    // A body after grpc-status in the headers is not gRPC; pass it on as it came.
+    if (this.trailersOnly !== null) this.flushHeld();
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
     return ok;
@@ -113,6 +122,13 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onComplete(trailers: string[] | Buffer[] | null): void {
     // undici's HTTP/2 client hands the trailers over as an object, its HTTP/1.1 client as a list.
     const t = trailers ? trailerObject(trailers as Parameters<typeof trailerObject>[0]) : null;
+    if (this.trailersOnly !== null && t === null) {
+      respondTrailersOnly(this.res, headerObject(this.status, this.trailersOnly));
+      this.trailersOnly = null;
+      this.finish(this.status, this.route.failure.failedStatus(this.status) || this.route.failure.failedGrpc(this.grpcStatus!), this.analysed);
+      return;
+    }
+    if (this.trailersOnly !== null) this.flushHeld();
     // HTTP/1.1 can carry trailers only in a chunked body; HTTP/2 always can (RFC 9113 §8.1).
     if (t !== null && (this.req.httpVersionMajor === 2 || !this.res.getHeader('content-length'))) this.res.addTrailers(t);
     this.res.end();
@@ -151,6 +167,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.res.destroy();
     }
     this.finish(failure.status || 502, failure.side === 'upstream', this.analysed);
+  }
+
+  private flushHeld(): void {
+    const headers = this.trailersOnly!;
+    this.trailersOnly = null;
+    this.res.writeHead(this.status, headers);
   }
 
   /** Sends the request again, once: on stable when the canary failed, else on a fresh stable connection. */

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import { GRPC_DEADLINE_EXCEEDED, GRPC_INTERNAL, GRPC_RESOURCE_EXHAUSTED, GRPC_UNAVAILABLE, GRPC_UNIMPLEMENTED } from '../config/grpc-status.js';
 
 /** A gRPC call: HTTP/2 with content-type application/grpc[+proto|+json|...] (gRPC over HTTP/2 spec). */
@@ -16,13 +17,41 @@ export function isGrpcRequest(req: IncomingMessage): boolean {
  * HTTP 502 with a text/plain body".
  */
 export function writeGrpcStatus(res: ServerResponse, httpStatus: number, message: string): void {
-  res.writeHead(200, {
+  respondTrailersOnly(res, {
+    ':status': 200,
     'content-type': 'application/grpc',
     'grpc-status': String(grpcStatusFor(httpStatus)),
     // RFC 3986 percent-encoding, as grpc-message requires.
     'grpc-message': encodeURIComponent(message),
   });
-  res.end();
+}
+
+/**
+ * A trailers-only response must be one HEADERS frame with END_STREAM: clients
+ * (grpc-js, grpc-go) read the status from it only then. Node's compatibility
+ * writeHead()+end() sends HEADERS and then an empty DATA frame, which a client
+ * reads as "call ended without gRPC status", so this goes to the stream itself.
+ */
+export function respondTrailersOnly(res: ServerResponse, headers: OutgoingHttpHeaders): void {
+  const stream = (res as unknown as Http2ServerResponse).stream;
+  if (stream.headersSent || stream.destroyed) {
+    res.end();
+    return;
+  }
+  stream.respond(headers, { endStream: true });
+}
+
+/** A flat [name, value, ...] list as the header object stream.respond() takes (repeated names become arrays). */
+export function headerObject(status: number, flat: readonly string[]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = { ':status': status };
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i]!.toLowerCase();
+    const value = flat[i + 1]!;
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else out[name] = Array.isArray(seen) ? [...seen, value] : [String(seen), value];
+  }
+  return out;
 }
 
 export function grpcStatusFor(httpStatus: number): number {

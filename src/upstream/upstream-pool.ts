@@ -53,16 +53,22 @@ export class UpstreamPool {
 
   constructor(readonly origin: string, readonly options: PoolOptions) {
     const h2 = options.protocol === 'http2' || options.protocol === 'h2c';
-    // undici speaks HTTP/2 to both: allowH2 negotiates it by ALPN over TLS, and useH2c (undici >= 7.10, not
-    // in its typings yet) starts cleartext HTTP/2 with prior knowledge, so every protocol keeps one Pool per
-    // origin with the same warm keeper, health checks, ejection and retry as HTTP/1.1.
-    const protocolOptions = h2 ? { allowH2: true, useH2c: options.protocol === 'h2c', pipelining: H2_STREAMS_PER_CONNECTION, maxConcurrentStreams: H2_STREAMS_PER_CONNECTION } : { pipelining: 1 };
+    // undici speaks HTTP/2 to both: allowH2 negotiates it by ALPN over TLS, and the connector's useH2c
+    // (undici >= 7.10, not in its typings yet; a Pool reads it from `connect`, not from its own options)
+    // starts cleartext HTTP/2 with prior knowledge. So every protocol keeps one Pool per origin with the
+    // same warm keeper, health checks, ejection and retry as HTTP/1.1.
+    const protocolOptions = h2 ? { allowH2: true, pipelining: H2_STREAMS_PER_CONNECTION, maxConcurrentStreams: H2_STREAMS_PER_CONNECTION } : { pipelining: 1 };
+    const connect = {
+      timeout: options.connectTimeoutMs,
+      ...(options.protocol === 'h2c' ? { useH2c: true } : {}),
+      ...(options.caFile ? { ca: [...rootCertificatesOnce(), readFileSync(options.caFile, 'utf8')] } : {}),
+    };
     this.pool = new Pool(origin, {
       connections: options.connections,
       ...protocolOptions,
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
-      connect: { timeout: options.connectTimeoutMs, ...(options.caFile ? { ca: [...rootCertificatesOnce(), readFileSync(options.caFile, 'utf8')] } : {}) },
+      connect,
       // Per-request timeouts are passed with each dispatch; these are only fallbacks.
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
