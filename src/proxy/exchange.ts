@@ -204,7 +204,9 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   /** Called when the client connection closes, for any reason. */
   clientClosed(): void {
-    if (this.finished || this.res.writableFinished) return;
+    // Node's HTTP/2 compatibility response reports writableFinished once its stream closed, even when
+    // the client reset it mid-answer; only `finished` (set right after end()) says the answer was whole.
+    if (this.finished || (this.req.httpVersionMajor !== 2 && this.res.writableFinished)) return;
     this.clientGone = true;
     if (this.abortUpstream) this.abortUpstream(CLIENT_GONE);
   }

@@ -10,6 +10,7 @@ const reject = (status: number, message: string): Rejection => Object.freeze({ s
 export const REJECT_H2 = {
   connect: reject(405, 'CONNECT is not supported: cutover is a reverse proxy (WebSockets over HTTP/2, RFC 8441, are not offered either; use HTTP/1.1)'),
   authorityMismatch: reject(400, 'the :authority pseudo-header disagrees with Host'),
+  tooLarge: reject(431, 'request header fields too large: the header block is over limits.maxHeaderSize'),
 } as const;
 
 /**
@@ -21,7 +22,13 @@ export function guardHttp2Request(req: IncomingMessage, limits: LimitsConfig): R
   const url = req.url ?? '';
   if (url.length > limits.maxUriLength) return REJECT.uriTooLong;
   if (url.charCodeAt(0) !== 0x2f /* '/' */) return url === '*' ? REJECT.asterisk : REJECT.targetForm;
-  const host = authorityOf(req.rawHeaders);
+  const raw = req.rawHeaders;
+  // SETTINGS_MAX_HEADER_LIST_SIZE binds a peer only once it has acknowledged our SETTINGS, which an
+  // attacker never does: count the block as RFC 9113 §6.5.2 defines it (name + value + 32 per field).
+  let size = 0;
+  for (let i = 0; i < raw.length; i += 2) size += raw[i]!.length + raw[i + 1]!.length + 32;
+  if (size > limits.maxHeaderSize) return REJECT_H2.tooLarge;
+  const host = authorityOf(raw);
   if (host === null) return REJECT.noHost;
   if (host === DUPLICATE) return REJECT.duplicateHost;
   if (host === MISMATCH) return REJECT_H2.authorityMismatch;

@@ -86,7 +86,7 @@ export class DataListener {
       if (this.draining) session.close();
     });
     h2.on('sessionError', noop);
-    h2.on('timeout', noop);
+    // No 'timeout' listener on purpose: without one Node destroys the idle session (a slow reader too).
     return h2;
   }
 
