@@ -113,7 +113,8 @@ describe('hardening: HTTP/2', () => {
   });
 
   it('a slow reader holding the flow-control windows is bounded and cut off after requestTimeout', async () => {
-    const big = Buffer.alloc(1024 * 1024, 0x61);
+    // 50 streams of 4 MB: 200 MB asked for, more than MEMORY_BOUND_BYTES, so buffering them would fail the bound.
+    const big = Buffer.alloc(4 * 1024 * 1024, 0x61);
     const p = await h2Proxy((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
@@ -125,7 +126,7 @@ describe('hardening: HTTP/2', () => {
     const frames: Buffer[] = [];
     for (let i = 0; i < 50; i++) frames.push(frame(TYPE.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 2 * i + 1, requestBlock()));
     c.write(Buffer.concat(frames));
-    // 50 MB asked for; the session's idle timeout (limits.requestTimeout, 1.5 s here) ends it.
+    // The session's idle timeout (limits.requestTimeout, 1.5 s here) ends it.
     await c.closed;
     expect(p.up.seen.length).toBe(50);
     expectMemoryBounded(p.rssBefore);
