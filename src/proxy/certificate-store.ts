@@ -26,6 +26,8 @@ export class CertificateStore {
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | null = null;
   private pairs: TlsConfig['certificates'];
+  /** Refreshes run one after another: a watch event during a reload must not interleave with it. */
+  private queue: Promise<void> = Promise.resolve();
 
   private constructor(pairs: TlsConfig['certificates'], certs: LoadedCertificate[], private readonly events: CertificateEvents) {
     this.pairs = pairs;
@@ -64,7 +66,13 @@ export class CertificateStore {
    * keeps its last good certificate when its files are unchanged in the config;
    * a new pair that fails is left out and reported.
    */
-  async refresh(pairs: TlsConfig['certificates'] = this.pairs): Promise<void> {
+  refresh(pairs?: TlsConfig['certificates']): Promise<void> {
+    const run = this.queue.then(() => this.reload(pairs ?? this.pairs));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async reload(pairs: TlsConfig['certificates']): Promise<void> {
     const previous = this.certs;
     const next: LoadedCertificate[] = [];
     for (const pair of pairs) {

@@ -208,7 +208,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // the client reset it mid-answer; only `finished` (set right after end()) says the answer was whole.
     if (this.finished || (this.req.httpVersionMajor !== 2 && this.res.writableFinished)) return;
     this.clientGone = true;
-    if (this.abortUpstream) this.abortUpstream(CLIENT_GONE);
+    if (!this.abortUpstream) return;
+    // An HTTP/2 client's reset arrives inside nghttp2's read callback of the downstream session.
+    // Aborting an HTTP/2 upstream stream from there (undici closes it while its request body is
+    // torn down) sent Node 20's upstream session into an endless SendPendingData loop that grew
+    // without bound (regression test: test/integration/http2/client-reset-with-body.test.ts).
+    // Leaving the callback first costs nothing on HTTP/1.1, which keeps the direct call.
+    if (this.req.httpVersionMajor === 2) setImmediate(abortLater, this.abortUpstream);
+    else this.abortUpstream(CLIENT_GONE);
   }
 
   resume(): void {
@@ -221,6 +228,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.target.recorder.record(code, this.ctx.now() - this.startedAt, failed, analysed);
     this.ctx.requestDone(this.route, this.target.name, code, this.req, this.startedAt);
   }
+}
+
+function abortLater(abort: (err?: Error) => void): void {
+  abort(CLIENT_GONE);
 }
 
 function onResponseClose(this: TaggedResponse): void {
