@@ -183,6 +183,8 @@ export class CutoverApp {
     this.warmKeeper.start();
     // Envoy's cluster warming: a new endpoint gets its connections before the table that uses it goes live.
     if (created.length > 0) await this.warmKeeper.warmNow(created);
+    // A new endpoint's health is unknown until its first check: run it now, not an interval from now.
+    for (const pool of created) void this.healthChecker.check(pool);
     // With a controller, it applies config weights itself (src/rollout); a worker gets them from the primary.
     if (!this.rollouts) applyStaticWeights(this.states, previous, next);
     this.config = next;

@@ -7,7 +7,10 @@ import { demoDefaults, runDemoCommand } from './demo.js';
 import { rolloutCommands } from './rollout-commands.js';
 import { runStart } from './start.js';
 import { EXIT_USER_ERROR } from './exit-codes.js';
+import { IMPORT_KINDS, runImport } from './import.js';
 import { runValidate } from './validate.js';
+import { REPORT_FORMATS } from '../migrations/report-formats.js';
+import { DIALECTS, MIGRATION_PHASES } from '../migrations/types.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('cutover')
@@ -29,7 +32,23 @@ await yargs(hideBin(process.argv))
   async (argv) => {
     process.exitCode = await runDemoCommand({ badCanary: argv.badCanary, duration: argv.duration, rate: argv.rate });
   })
+  .command('check-migrations <paths..>', 'lint SQL migrations for changes that break the version still running; exit 1 when unsafe or unparsable', (y) => y
+    .positional('paths', { type: 'string', array: true, demandOption: true, describe: '.sql files, or directories of them (name order)' })
+    .option('dialect', { type: 'string', choices: [...DIALECTS], default: 'postgres' as const, describe: 'SQL dialect of the files' })
+    .option('phase', { type: 'string', choices: [...MIGRATION_PHASES], default: 'expand' as const, describe: 'expand: the old version still runs; contract: it is gone' })
+    .option('format', { type: 'string', choices: [...REPORT_FORMATS], default: 'text' as const, describe: 'text, json, or SARIF 2.1.0' }),
+  async (argv) => {
+    // The parsers (a WASM module, a large grammar) load only for this command, not for `start`.
+    const { runCheckMigrations } = await import('./check-migrations.js');
+    process.exitCode = await runCheckMigrations({ paths: argv.paths, dialect: argv.dialect, phase: argv.phase, format: argv.format });
+  })
   .command(rolloutCommands)
+  .command('import <kind> <file>', 'print the cutover YAML for a Flagger Canary, an Argo Rollout or ingress-nginx canary Ingresses; what cannot be carried over goes to stderr', (y) => y
+    .positional('kind', { choices: IMPORT_KINDS, describe: 'what FILE holds', demandOption: true })
+    .positional('file', { type: 'string', describe: 'a manifest file, or a directory of them (the Canary or Rollout with its templates)', demandOption: true }),
+  async (argv) => {
+    process.exitCode = await runImport({ kind: argv.kind, file: argv.file });
+  })
   .command('upstream', 'run a small demo upstream (answers its name) for trying cutover by hand', (y) => y
     .option('port', { type: 'number', demandOption: true })
     .option('host', { type: 'string', default: '127.0.0.1' })

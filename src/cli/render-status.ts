@@ -5,7 +5,7 @@
 import { formatEValue } from '../analysis/index.js';
 
 interface Live { rps: number; errorRate: number; p50Ms: number; p90Ms: number; p99Ms: number }
-interface Version { requests: number; failures: number; endpoints?: { origin: string; healthy?: boolean; ejected?: boolean; ejectedForMs?: number }[] }
+interface Version { requests: number; failures: number; endpoints?: { origin: string; health?: string; healthy?: boolean; ejected?: boolean; ejectedForMs?: number }[] }
 export interface StatusRoute {
   name: string;
   phase: string;
@@ -19,9 +19,12 @@ export interface StatusRoute {
     reason: string | null;
     revision?: string | null;
     verdict: null | { outcome: string; reason: string; tests: { label: string; revertLogE: number; advanceLogE: number; accepted: boolean; rejected: boolean }[]; canary: { requests: number } };
+    checks?: StatusCheck[];
   };
   live?: { stable: Live; canary: Live | null };
 }
+
+interface StatusCheck { name: string; bound: string; failures: number; failureLimit: number; outcome: string | null; reason: string | null }
 
 export function renderStatus(routes: readonly StatusRoute[], width: number): string {
   const lines: string[] = [];
@@ -48,11 +51,13 @@ function renderRoute(r: StatusRoute): string[] {
       out.push(`  e-values (revert / advance): ${ro.verdict.tests.map((t) => `${t.label} ${formatEValue(t.revertLogE)} / ${formatEValue(t.advanceLogE)}${t.accepted ? ' ✓' : ''}${t.rejected ? ' ✗' : ''}`).join(', ')}`);
     }
   }
+  for (const c of ro?.checks ?? []) out.push(`  ${checkLine(c)}`);
   if (ro?.reason) out.push(`  reason: ${ro.reason}`);
   for (const [version, v] of [['stable', r.stable], ['canary', r.canary]] as const) {
     for (const e of v?.endpoints ?? []) {
       if (e.ejected) out.push(`  ejected: ${version} ${e.origin}${e.ejectedForMs ? ` for ${Math.ceil(e.ejectedForMs / 1000)}s more` : ''}`);
       else if (e.healthy === false) out.push(`  unhealthy: ${version} ${e.origin}`);
+      else if (e.health === 'unknown') out.push(`  health unknown: ${version} ${e.origin} (no connection opened, no health check passed yet)`);
     }
   }
   return out;
@@ -71,6 +76,13 @@ function versionLine(name: string, v: Version, live: Live | undefined): string {
   const total = `${v.requests} requests, ${formatRate(errorRate)} errors`;
   if (!live) return `${name}  ${total}`;
   return `${name}  ${live.rps.toFixed(1)} req/s  errors ${formatRate(live.errorRate)}  p50 ${formatMs(live.p50Ms)}  p99 ${formatMs(live.p99Ms)}  (total ${total})`;
+}
+
+/** `check cpu  failures 1 of 2  fail  canary 0.2 vs stable 0.1 (+100%), …`: the reason carries value and bound, and goes last because it is the part a narrow terminal cuts. */
+export function checkLine(c: StatusCheck): string {
+  // A no-data reason starts with "no data:" already.
+  const said = c.outcome === null ? `not evaluated yet (${c.bound})` : c.outcome === 'noData' ? c.reason ?? 'no data' : `${c.outcome}  ${c.reason ?? ''}`;
+  return `check ${c.name}  failures ${c.failures} of ${c.failureLimit}  ${said}`;
 }
 
 function formatWeight(w: number): string {

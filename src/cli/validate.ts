@@ -10,7 +10,8 @@ export async function runValidate(args: { config: string }): Promise<number> {
     for (const r of config.routes) {
       const match = `${r.match.host ?? '*'}${r.match.pathPrefix}`;
       const canary = r.canary ? `canary ${r.canary.endpoints.length} endpoint(s)${r.canary.revision ? ` rev ${r.canary.revision}` : ''}` : 'no canary';
-      const mode = r.rollout ? `rollout steps ${r.rollout.steps.join(',')}%` : `weight ${r.weight}%`;
+      const checks = r.rollout?.checks.length ?? 0;
+      const mode = r.rollout ? `rollout steps ${r.rollout.steps.join(',')}%${checks > 0 ? `, ${checks} check${checks === 1 ? '' : 's'}` : ''}` : `weight ${r.weight}%`;
       lines.push(`  route ${r.name}: ${match} → stable ${r.stable.endpoints.length} endpoint(s), ${canary}, ${mode}`);
     }
     const certErrors: string[] = [];

@@ -77,7 +77,12 @@ export const DEFAULT_HTTP2 = {
   /** Pings and settings not yet answered; past it the session is closed (ENHANCE_YOUR_CALM). */
   maxOutstandingPings: 10,
   maxOutstandingSettings: 10,
-  /** RST_STREAM frames a peer may send per second before its session is closed (rapid reset, CVE-2023-44487). */
-  streamResetBurst: 1000,
-  streamResetRate: 33,
+} as const;
+
+/** `rollout.checks[]`: a failed evaluation reverts at once unless failureLimit says otherwise (Argo's failureLimit 0). */
+export const DEFAULT_CHECK = {
+  intervalMs: 30_000,
+  timeoutMs: 5_000,
+  failureLimit: 1,
+  noData: 'hold',
 } as const;

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { checksSchema } from './checks-schema.js';
 import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
@@ -66,6 +67,8 @@ const hostPattern = z.string().regex(/^(\*\.)?[a-zA-Z0-9.-]+(:\d+)?$/, 'must be 
 
 const version = z.strictObject({
   endpoints: z.array(endpoint).min(1, 'needs at least one endpoint'),
+  /** Only a label: what {{stable.revision}} and a compare check's {{revision}} are filled with. */
+  revision: z.union([z.string(), z.number()]).transform(String).optional(),
 });
 const canaryVersion = z.strictObject({
   endpoints: z.array(endpoint).min(1, 'needs at least one endpoint'),
@@ -132,7 +135,15 @@ const gate = z.union([
     command: z.array(z.string()).min(1, 'needs the program and its arguments'),
     timeout: duration.default(DEFAULT_GATE_TIMEOUT_MS),
   }),
-], { error: 'a gate is either { http: { url, expectStatus } } or { command: [program, args...] }' });
+  z.strictObject({
+    // Checked with src/migrations (check-migrations); the gate never runs the SQL.
+    migrations: z.strictObject({
+      path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'a .sql file or a directory of them, or a list of those' }),
+      dialect: z.enum(['postgres', 'mysql', 'sqlserver', 'sqlite']).default('postgres'),
+      phase: z.enum(['expand', 'contract']).default('expand'),
+    }),
+  }),
+], { error: 'a gate is { http: { url, expectStatus } }, { command: [program, args...] } or { migrations: { path, dialect: postgres|mysql|sqlserver|sqlite, phase: expand|contract } }' });
 
 const rollout = z.strictObject({
   steps: z.array(percent).min(1, 'needs at least one step').default([...DEFAULT_ROLLOUT.steps]),
@@ -146,10 +157,13 @@ const rollout = z.strictObject({
   }).default({ quantile: DEFAULT_ROLLOUT.latencyQuantile, tolerance: DEFAULT_ROLLOUT.latencyTolerance }),
   falseRollbackRate: fraction.default(DEFAULT_ROLLOUT.falseRollbackRate),
   gates: z.array(gate).default([]),
+  /** Run once the canary is promoted; the result is recorded and notified, never un-promotes. */
+  afterPromotion: z.array(gate).default([]),
   notify: z.array(z.strictObject({
     url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     headers: z.record(z.string(), z.string()).optional(),
   })).default([]),
+  checks: checksSchema.default([]),
 });
 
 const route = z.strictObject({

@@ -1,4 +1,5 @@
 import { MIN_LATENCY_TOLERANCE } from '../analysis/policy.js';
+import { checkIssues } from './check-semantics.js';
 import type { ConfigIssue } from './errors.js';
 import type { CutoverConfig, RouteConfig } from './schema.js';
 
@@ -50,6 +51,7 @@ function checkRoute(route: RouteConfig, i: number): SemanticIssue[] {
     // The latency histogram's buckets are 10 % wide; a tolerance finer than half a bucket cannot be tested.
     if (route.rollout.latency.tolerance < MIN_LATENCY_TOLERANCE) issues.push({ path: at('rollout', 'latency', 'tolerance'), message: `must be at least ${(MIN_LATENCY_TOLERANCE * 100).toFixed(1)}% (the latency histogram resolves 10% steps)` });
   }
+  issues.push(...checkIssues(route, i));
   if (route.upstream.healthCheck && route.upstream.healthCheck.timeout > route.upstream.healthCheck.interval) {
     issues.push({ path: at('upstream', 'healthCheck', 'timeout'), message: 'must not exceed the interval' });
   }

@@ -17,21 +17,39 @@ const STATUS_BY_CODE: Record<string, number> = {
 // any other well-formed version is one we do not support (505), a malformed one is 400.
 const WELL_FORMED_VERSION = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ \S+ HTTP\/\d\.\d\r\n/;
 
-/** The status for a parse error: 431 header overflow, 414 overlong request line, 408 timeouts, 505 version, else 400. */
-export function clientErrorStatus(err: ParseError): number {
+/**
+ * The status for a parse error: 431 header overflow, 414 overlong request line, 408 timeouts, 505 version, else 400.
+ * `bytesRead` is what the connection has delivered so far (socket.bytesRead), to tell its first read from later ones.
+ */
+export function clientErrorStatus(err: ParseError, bytesRead = 0): number {
   const code = err.code ?? '';
   if (code === 'HPE_INVALID_VERSION' && err.rawPacket && WELL_FORMED_VERSION.test(err.rawPacket.subarray(0, 8192).toString('latin1'))) return 505;
-  // The header section limit also bounds the request line; when the line itself
-  // has no end yet, the target is what is too long (RFC 9112 §3: 414).
-  if (code === 'HPE_HEADER_OVERFLOW' && err.rawPacket && requestLineUnfinished(err.rawPacket, err.bytesParsed)) return 414;
+  // The header section limit also bounds the request line; only when the target
+  // itself is what ran over is the answer 414 (RFC 9112 §3), else 431 (RFC 6585 §5).
+  if (code === 'HPE_HEADER_OVERFLOW' && err.rawPacket && targetOverflowed(err.rawPacket, err.bytesParsed, bytesRead)) return 414;
   return STATUS_BY_CODE[code] ?? 400;
 }
 
-/** The parser ran out of room before the end of the request line. */
-function requestLineUnfinished(packet: Buffer, bytesParsed: number | undefined): boolean {
-  const lineEnd = packet.indexOf(0x0a);
-  return lineEnd === -1 || (bytesParsed !== undefined && lineEnd >= bytesParsed);
+/**
+ * True only when the overflow provably happened in the request target. The packet is
+ * the one read that tripped the limit, not the whole message, and llhttp stops at the
+ * end of the span that overflowed: of the spans Node counts, only the target ends at
+ * a space (the one before the version); a header name ends at its colon, a value at
+ * its CR. A span cut by the end of the read is the target when its line is in view
+ * (it began in this read, or this read is the connection's first) and reads as a
+ * request line. Ambiguous cases get 431: the header section, which the request line
+ * is part of, is over the limit either way.
+ */
+export function targetOverflowed(packet: Buffer, bytesParsed: number | undefined, bytesRead: number): boolean {
+  const at = Math.min(bytesParsed ?? packet.length, packet.length);
+  if (at < packet.length) return packet[at] === 0x20;
+  const lineStart = at === 0 ? 0 : packet.lastIndexOf(0x0a, at - 1) + 1;
+  if (lineStart === 0 && bytesRead !== packet.length) return false;
+  return REQUEST_LINE_START.test(packet.subarray(lineStart, at).toString('latin1'));
 }
+
+// RFC 9112 §3: method SP request-target, nothing after the target yet.
+const REQUEST_LINE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \r\n]*$/;
 
 /**
  * True when a response on this connection has already started: writing a raw

@@ -8,9 +8,11 @@ import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
 import { downstreamResponseHeaders, trailerObject } from './headers.js';
 import { grpcStatusInRaw, headerObject, isGrpcRequest, respondTrailersOnly, writeGrpcStatus } from './grpc.js';
 import type { ProxyContext } from './context.js';
+import { bodyBroken, bodyReplayable } from './request-body.js';
 
 const kExchange = Symbol('cutover.exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
+type TaggedRequest = IncomingMessage & { [kExchange]?: ProxyExchange };
 
 class ClientGoneError extends Error {
   readonly code = 'CUTOVER_CLIENT_GONE';
@@ -53,17 +55,28 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     private readonly startedAt: number,
   ) {
     (res as TaggedResponse)[kExchange] = this;
+    (req as TaggedRequest)[kExchange] = this;
     res.on('close', onResponseClose);
     this.grpc = isGrpcRequest(req);
   }
 
+  private get body(): Readable {
+    return this.requestBody ?? this.req;
+  }
+
   start(): void {
+    // A body that failed before it was handed over would reach undici as a dead or ended stream.
+    if (this.hasBody && bodyBroken(this.req, this.body)) {
+      this.clientGone = true;
+      this.onError(CLIENT_GONE);
+      return;
+    }
     const up = this.route.config.upstream;
     const opts: Dispatcher.DispatchOptions = {
       path: this.req.url ?? '/',
       method: this.req.method as Dispatcher.HttpMethod,
       headers: this.upstreamHeaders,
-      body: this.hasBody ? (this.requestBody ?? this.req) : null,
+      body: this.hasBody ? this.body : null,
       headersTimeout: up.headersTimeout,
       bodyTimeout: up.bodyTimeout,
     };
@@ -142,7 +155,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onError(err: Error): void {
-    const failure = classifyFailure(err, this.clientGone || err === CLIENT_GONE || (this.req.destroyed && !this.req.complete));
+    let failure = classifyFailure(err, this.clientGone || err === CLIENT_GONE || (this.req.destroyed && !this.req.complete));
+    // Nothing reached the upstream (undici has not touched the body), yet the body already failed:
+    // the client's doing, not the version's, and the request can be sent nowhere else.
+    if (failure.beforeSend && this.hasBody && bodyBroken(this.req, this.body)) failure = classifyFailure(err, true);
     if (failure.side === 'downstream') {
       if (failure.status > 0 && !this.res.headersSent && !this.res.destroyed) {
         // The client broke a limit (413) while the upstream had not answered: say so, and close,
@@ -180,8 +196,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.retried || this.ctx.draining) return false;
     const method = this.req.method ?? 'GET';
     const safe = beforeSend || (!this.hasBody && isIdempotent(method));
-    // Whatever undici was given (the request, or the chunked-body limiter) must be unread for a resend.
-    if (!safe || (this.hasBody && (this.requestBody ?? this.req).readableDidRead)) return false;
+    // Whatever undici was given (the request, or the chunked-body limiter) must be untouched and alive for a resend.
+    if (!safe || (this.hasBody && !bodyReplayable(this.req, this.body))) return false;
     const stable = this.route.stable;
     const next = stable.endpoints.pick(this.ctx.now());
     if (!next) return false;
@@ -232,6 +248,11 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
 function abortLater(abort: (err?: Error) => void): void {
   abort(CLIENT_GONE);
+}
+
+/** The exchange forwarding this request, if it is still being forwarded. */
+export function exchangeOf(req: IncomingMessage): ProxyExchange | undefined {
+  return (req as TaggedRequest)[kExchange];
 }
 
 function onResponseClose(this: TaggedResponse): void {

@@ -9,7 +9,8 @@ import type { ProxyContext } from './context.js';
 import { ProxyExchange, writePlain } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { BodyLimiter } from './body-limit.js';
-import { clientErrorStatus, rawAnswer, refuseConnect, responseStarted } from './client-errors.js';
+import { rawAnswer, refuseConnect } from './client-errors.js';
+import { answerParseError } from './parse-error-answer.js';
 import { guardRequest, type Rejection } from './request-guard.js';
 import type { CertificateStore } from './certificate-store.js';
 import { authorityOf, guardHttp2Request } from './http2-guard.js';
@@ -53,7 +54,7 @@ export class ProxyServer {
     }, this.onRequest);
     // Node silently drops headers past maxHeadersCount; keep one more so an excess can be answered with 431.
     http1.maxHeadersCount = limits.maxHeaders + 1;
-    http1.on('clientError', onClientError);
+    http1.on('clientError', answerParseError);
     http1.on('connect', refuseConnect);
     http1.on('upgrade', this.onUpgrade);
     this.http1 = http1;
@@ -217,21 +218,5 @@ function contentLengthOver(raw: readonly string[], max: number): boolean {
   }
   return false;
 }
-
-/** A request Node's parser refused: answer once with the right code and close, never forward. */
-function onClientError(err: Error & { code?: string; rawPacket?: Buffer; bytesParsed?: number }, socket: Duplex): void {
-  // A response already under way would have the answer spliced into it: only close.
-  if (!socket.writable || (err.code === 'ECONNRESET') || responseStarted(socket)) {
-    socket.destroy();
-    return;
-  }
-  // The status table lives in client-errors.ts (408, 414, 431, 505, else 400).
-  const status = clientErrorStatus(err);
-  socket.end(rawAnswer(status, CLIENT_ERROR_TEXT[status] ?? 'bad request'));
-}
-
-const CLIENT_ERROR_TEXT: Record<number, string> = {
-  400: 'bad request', 408: 'request timeout', 414: 'request target too long', 431: 'request header fields too large', 505: 'HTTP version not supported',
-};
 
 function noop(): void {}

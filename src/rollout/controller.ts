@@ -64,6 +64,7 @@ export class RolloutController {
     this.effects = {
       log: deps.log,
       monoNow: () => this.monoNow(),
+      wallNow: () => this.wallNow(),
       closeTunnels: (route, version) => deps.closeTunnels(route, version),
       runGate: (r, purpose, run) => this.runGate(r, purpose, run),
       announce: (r, t) => this.announcer.announce(r, t),
@@ -95,7 +96,10 @@ export class RolloutController {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const r of this.routes.values()) r.gate?.abort();
+    for (const r of this.routes.values()) {
+      r.gate?.abort();
+      r.checks?.stop();
+    }
     this.announcer.close();
     await this.chain.catch(() => {});
   }
@@ -107,6 +111,7 @@ export class RolloutController {
     for (const [name, r] of this.routes) {
       if (names.has(name)) continue;
       r.gate?.abort();
+      r.checks?.stop();
       this.routes.delete(name);
     }
     for (const rc of config.routes) {
@@ -223,7 +228,7 @@ export class RolloutController {
     r.gate?.abort();
     const ac = new AbortController();
     r.gate = ac;
-    const gates = r.config.rollout?.gates ?? [];
+    const gates = (purpose === 'afterPromotion' ? r.config.rollout?.afterPromotion : r.config.rollout?.gates) ?? [];
     void runGates(gates, ac.signal).then((outcome) => {
       if (ac.signal.aborted || this.stopped) return;
       if (r.gate === ac) r.gate = null;

@@ -3,6 +3,7 @@
  * itself because the weight must not go up before the transition is on disk.
  */
 import type { Logger } from '../log.js';
+import { startChecks } from './checks/route-checks.js';
 import { drain, startAnalysis, type RouteRollout } from './route-rollout.js';
 import type { GatePurpose, RolloutEffect, TransitionRecord } from './types.js';
 
@@ -10,6 +11,7 @@ import type { GatePurpose, RolloutEffect, TransitionRecord } from './types.js';
 export interface EffectHost {
   readonly log: Logger;
   monoNow(): number;
+  wallNow(): number;
   closeTunnels(route: string, version: 'canary'): number;
   runGate(r: RouteRollout, purpose: GatePurpose, run: number): void;
   announce(r: RouteRollout, t: TransitionRecord): void;
@@ -25,9 +27,12 @@ export function executeEffect(host: EffectHost, r: RouteRollout, effect: Exclude
     case 'startStep':
       r.step = startAnalysis(r, effect.weight, () => host.monoNow(), host.log);
       r.verdict = r.step ? r.step.verdict(host.monoNow()) : null;
+      r.checks?.stop();
+      r.checks = startChecks(r, effect.weight, host.log, () => host.wallNow());
       return;
     case 'stopStep':
       r.step = null;
+      r.checks?.stop();
       return;
     case 'runGate':
       host.runGate(r, effect.purpose, effect.run);

@@ -1,11 +1,12 @@
 /**
- * Pre-rollout and pre-promotion gates: an HTTP check with an expected status, or a command
- * whose exit code decides. Each has a timeout; an abort (pause, abort, new revision) kills it.
+ * Pre-rollout and pre-promotion gates: an HTTP check with an expected status, a command
+ * whose exit code decides, or a migrations check (migrations-gate.ts). Each has a timeout; an abort (pause, abort, new revision) kills it.
  * The reason of a failure quotes what the gate said, because that is what the operator needs.
  */
 import { spawn } from 'node:child_process';
 import { request } from 'undici';
 import type { GateConfig } from '../config/schema.js';
+import { migrationsGate } from './migrations-gate.js';
 
 export interface GateOutcome {
   passed: boolean;
@@ -18,7 +19,9 @@ const OUTPUT_TAIL_CHARS = 300;
 export async function runGates(gates: readonly GateConfig[], signal: AbortSignal): Promise<GateOutcome> {
   for (let i = 0; i < gates.length; i++) {
     const gate = gates[i]!;
-    const outcome = 'http' in gate ? await httpGate(gate.http, signal) : await commandGate(gate.command, gate.timeout, signal);
+    const outcome = 'http' in gate ? await httpGate(gate.http, signal)
+      : 'migrations' in gate ? await migrationsGate(gate.migrations, signal)
+        : await commandGate(gate.command, gate.timeout, signal);
     if (!outcome.passed) return { passed: false, reason: `gate ${i + 1} of ${gates.length}: ${outcome.reason}` };
   }
   return { passed: true, reason: `${gates.length === 1 ? 'the gate' : `all ${gates.length} gates`} passed` };

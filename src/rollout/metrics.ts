@@ -3,6 +3,7 @@
  * controller (nothing is updated per request); the transition counter is bumped per transition.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { registerCheckMetrics } from './checks/metrics.js';
 import type { RolloutController } from './controller.js';
 import { PHASES } from './types.js';
 
@@ -26,6 +27,7 @@ export function registerRolloutMetrics(registry: Registry, controller: RolloutCo
     name: 'cutover_rollout_transitions_total', help: 'Rollout transitions by route and the phase entered', labelNames: ['route', 'phase'], registers,
   });
   controller.onTransition((t) => transitions.inc({ route: t.route, phase: t.to }));
+  registerCheckMetrics(registry, () => controller.all());
   new Gauge({
     name: 'cutover_analysis_evalue',
     help: 'log10 of each test\'s e-value in the current step; side=revert is the evidence that the canary is worse, side=advance that it is within tolerance',

@@ -75,10 +75,17 @@ function promoteOrGate(s: RolloutState, p: RolloutPolicy, at: number, reason: st
 }
 
 export function promote(s: RolloutState, p: RolloutPolicy, at: number, reason: string): TransitionResult {
-  return move(s, { phase: 'promoted', step: p.steps.length - 1, weight: 100, stepStartedAt: at, gating: null }, reason, at, [
-    { type: 'stopStep' },
-    { type: 'cancelGate' },
-  ]);
+  const patch: Partial<RolloutState> = { phase: 'promoted', step: p.steps.length - 1, weight: 100, stepStartedAt: at, gating: null };
+  const effects: RolloutEffect[] = [{ type: 'stopStep' }, { type: 'cancelGate' }];
+  const after = p.afterPromotionGateCount ?? 0;
+  if (after > 0) {
+    // The result is recorded as its own transition (after-promotion.ts); promotion does not wait for it.
+    const run = s.gateRun + 1;
+    Object.assign(patch, { gating: 'afterPromotion', gateRun: run });
+    effects.push({ type: 'runGate', purpose: 'afterPromotion', run });
+    reason = `${reason}; running ${gateWord(after)} after promotion`;
+  }
+  return move(s, patch, reason, at, effects);
 }
 
 export function revert(s: RolloutState, at: number, reason: string): TransitionResult {

@@ -26,6 +26,7 @@ export function rolloutPolicy(route: RouteConfig): RolloutPolicy {
     automated: route.rollout !== undefined && route.canary !== undefined,
     steps: rolloutSteps(route),
     gateCount: route.rollout?.gates.length ?? 0,
+    afterPromotionGateCount: route.rollout?.afterPromotion.length ?? 0,
     configWeight: route.canary ? route.weight : 0,
     identity: canaryIdentity(route),
     revision: route.canary?.revision ?? null,

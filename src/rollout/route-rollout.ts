@@ -6,6 +6,9 @@ import { StableBaseline, StepAnalysis, type AnalysisPolicy, type StepVerdict } f
 import type { RouteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { RouteState } from '../routing/route-state.js';
+import { withChecks } from './checks/combined-verdict.js';
+import { reconfigureChecks } from './checks/route-checks.js';
+import type { StepChecks } from './checks/step-checks.js';
 import { LiveStats } from './live.js';
 import { analysisPolicy } from './policy.js';
 import { initialRolloutState } from './transition.js';
@@ -24,12 +27,17 @@ export interface RouteRollout {
   verdict: StepVerdict | null;
   readonly live: LiveStats;
   gate: AbortController | null;
+  /** The current (or, after it ended, the last) step's rollout.checks. */
+  checks: StepChecks | null;
+  /** Failed check evaluations since start, per check name (cutover_check_failures_total). */
+  readonly checkFailures: Map<string, number>;
 }
 
 export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy, at: number): RouteRollout {
   return {
     name: rc.name, routeState, config: rc, policy, analysis: analysisPolicy(rc), state: initialRolloutState(at),
     baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null,
+    checks: null, checkFailures: new Map(),
   };
 }
 
@@ -38,8 +46,10 @@ export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy:
  * changes here only where waiting for that transition would be wrong.
  */
 export function reconfigure(r: RouteRollout, rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy): void {
+  const before = r.config;
   r.routeState = routeState;
   r.config = rc;
+  reconfigureChecks(r, before);
   r.policy = policy;
   r.analysis = analysisPolicy(rc);
   // A new canary must not inherit the old one's share, not even while the transition is persisted.
@@ -65,7 +75,8 @@ export function drain(r: RouteRollout, now: number): void {
 export function analyse(r: RouteRollout, monoNow: () => number, wallNow: () => number): RolloutEvent | null {
   drain(r, monoNow());
   if (!r.step || r.state.phase !== 'progressing') return null;
-  r.verdict = r.step.verdict(monoNow());
+  const verdict = r.step.verdict(monoNow());
+  r.verdict = r.checks && !r.checks.stopped ? withChecks(verdict, r.checks.verdict()) : verdict;
   const { outcome, reason } = r.verdict;
   return outcome === 'pass' || outcome === 'fail' ? { type: 'verdict', at: wallNow(), outcome, reason } : null;
 }

@@ -24,7 +24,7 @@ const routeState = z.strictObject({
   automated: z.boolean(),
   configWeight: z.number().min(0).max(100).nullable(),
   reason: z.string().nullable(),
-  gating: z.enum(['start', 'promote']).nullable(),
+  gating: z.enum(['start', 'promote', 'afterPromotion']).nullable(),
   gateRun: z.number().int().min(0),
   history: z.array(record),
 });

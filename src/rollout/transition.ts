@@ -4,6 +4,7 @@
  */
 import type { StepOutcome } from '../analysis/index.js';
 import { assertNever, canaryOf, enterStep, HISTORY_LIMIT, move, promote, revert, startRollout, stepLabel, unchanged } from './moves.js';
+import { onAfterPromotionResult } from './after-promotion.js';
 import { onAbort, onPause, onPromote, onResume, onSetWeight } from './operator-actions.js';
 import type { Phase, RolloutEffect, RolloutEvent, RolloutPolicy, RolloutState, TransitionResult } from './types.js';
 
@@ -90,7 +91,7 @@ function onRestore(s: RolloutState, at: number, saved: RolloutState | null, prob
     history: saved.history.slice(-HISTORY_LIMIT),
   };
   const effects: RolloutEffect[] = [{ type: 'setWeight', weight: next.weight }];
-  if (next.phase === 'progressing' && next.gating !== null) effects.push({ type: 'runGate', purpose: next.gating, run: next.gateRun });
+  if ((next.phase === 'progressing' || next.phase === 'promoted') && next.gating !== null) effects.push({ type: 'runGate', purpose: next.gating, run: next.gateRun });
   else if (next.phase === 'progressing' && next.step >= 0) effects.push({ type: 'startStep', weight: next.weight });
   const where = next.step >= 0 ? ` at ${stepLabel(next.step, p)}` : '';
   effects.push({ type: 'log', level: 'info', message: `resumed from the state file: ${next.phase}${where}, weight ${next.weight}%; the step's evidence starts again from zero` });
@@ -115,6 +116,7 @@ function onVerdict(s: RolloutState, at: number, outcome: StepOutcome, reason: st
 }
 
 function onGateResult(s: RolloutState, e: RolloutEvent & { type: 'gateResult' }, p: RolloutPolicy): TransitionResult {
+  if (e.purpose === 'afterPromotion') return onAfterPromotionResult(s, e);
   // A result from a run that was cancelled (pause, abort, new revision) no longer applies.
   if (s.phase !== 'progressing' || s.gating !== e.purpose || s.gateRun !== e.run) return unchanged(s);
   const when = e.purpose === 'start' ? 'before the first step' : 'before promotion';

@@ -9,8 +9,8 @@ import type { RoutePhase } from '../routing/route-state.js';
 export type Phase = RoutePhase;
 export const PHASES: readonly Phase[] = ['stable', 'progressing', 'paused', 'promoted', 'reverted', 'manual'];
 
-/** Gates run before the first step and again before promotion. */
-export type GatePurpose = 'start' | 'promote';
+/** Gates run before the first step and again before promotion; `afterPromotion` ones once promoted. */
+export type GatePurpose = 'start' | 'promote' | 'afterPromotion';
 
 /** One transition, as kept in the route's history, notified and streamed. `at` is epoch ms. */
 export interface TransitionRecord {
@@ -52,6 +52,8 @@ export interface RolloutPolicy {
   /** Canary weights in percent, ascending, always ending at 100 (promotion). */
   steps: readonly number[];
   gateCount: number;
+  /** `rollout.afterPromotion` gates, run once the canary is promoted (e.g. the contract migration's check). */
+  afterPromotionGateCount?: number;
   configWeight: number;
   identity: string | null;
   revision: string | null;

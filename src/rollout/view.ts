@@ -4,6 +4,7 @@
  */
 import type { StepVerdict, TestEvidence } from '../analysis/index.js';
 import type { RouteRollout } from './controller.js';
+import { checkViews, type CheckView } from './checks/view.js';
 import type { Live } from './live.js';
 
 /** The JSON of a step's verdict: what `StepVerdict` says, with each test cut to what readers use. */
@@ -18,6 +19,8 @@ export interface RolloutView {
   revision: string | null;
   reason: string | null;
   verdict: VerdictView | null;
+  /** rollout.checks with their latest values, bounds and failures in the current (or last) step. */
+  checks?: CheckView[];
 }
 
 export interface HistoryView { at: string; from: string; to: string; weight: number; step: number; reason: string }
@@ -40,6 +43,7 @@ export function rolloutFields(r: RouteRollout, monoNow: number): RolloutFields {
         revision: s.revision,
         reason: s.reason,
         verdict: r.verdict ? verdictView(r.verdict) : null,
+        checks: checkViews(r.config.rollout?.checks ?? [], r.checks),
       }
       : null,
     history: s.history.map((h) => ({ at: new Date(h.at).toISOString(), from: h.from, to: h.to, weight: h.weight, step: h.step, reason: h.reason })),

@@ -60,8 +60,8 @@ export class HealthChecker {
       if (live.has(pool)) continue;
       clearInterval(state.timer);
       this.checks.delete(pool);
-      // Without active checks nobody would ever mark it healthy again.
-      if (!pool.isClosed) pool.healthy = true;
+      // Without active checks nobody would ever mark it healthy again; an unknown one proves itself by connecting.
+      if (!pool.isClosed && pool.health === 'unhealthy') pool.health = 'healthy';
     }
   }
 
@@ -76,7 +76,10 @@ export class HealthChecker {
       // An idle connection if there is one: a check under load must not open a new one.
       const result = await probe(pool.idleClient() ?? pool.pool, s.path, s.timeout);
       const before = pool.healthy;
-      pool.healthy = nextHealth(before, state, result.ok, s);
+      const wasUnknown = pool.health === 'unknown';
+      const healthy = nextHealth(before, state, result.ok, s);
+      // Envoy's first check: one pass proves an unknown endpoint; failures below the threshold leave it unknown.
+      pool.health = !healthy ? 'unhealthy' : wasUnknown && !result.ok ? 'unknown' : 'healthy';
       if (pool.healthy !== before) {
         // Back from unhealthy: the passive backoff belongs to the outage that just ended.
         if (pool.healthy) pool.ejection.reset();

@@ -20,7 +20,7 @@ export class PoolRegistry {
       else {
         const pool = new UpstreamPool(origin, options);
         // A replaced pool hands over what it learnt about the endpoint's health.
-        if (existing) pool.healthy = existing.healthy;
+        if (existing) pool.health = existing.health;
         next.set(origin, pool);
         created.push(pool);
       }

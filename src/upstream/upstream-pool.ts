@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates as tlsRootCertificates } from 'node:tls';
 import { Client, Pool } from 'undici';
 import { PassiveEjection } from './ejection.js';
+import type { EndpointHealth } from './endpoint-health.js';
+import { continueDiscardingConnector } from './interim-continue.js';
 import type { HealthCheckSettings } from './health-check.js';
 
 export interface PoolOptions {
@@ -33,8 +35,8 @@ export class UpstreamPool {
   readonly pool: Pool;
   /** New TCP connections opened over the pool's lifetime. */
   connects = 0;
-  /** Written by the health checker; the endpoint picker skips pools that are not available. */
-  healthy = true;
+  /** 'unknown' until the endpoint proves itself (endpoint-health.ts); the health checker writes the rest. */
+  health: EndpointHealth = 'unknown';
   /** Fed by the proxy's connect failures and successes. */
   readonly ejection = new PassiveEjection();
   /** Idle connections the warm keeper holds open (the largest `upstream.warm` of the routes using this origin). */
@@ -68,7 +70,9 @@ export class UpstreamPool {
       ...protocolOptions,
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
-      connect,
+      // HTTP/1.1: a stray 100 Continue must not cost the request (interim-continue.ts). HTTP/2 has no such
+      // parser to protect, and the Pool applies allowH2 (ALPN) only to a connector it builds itself.
+      connect: h2 ? connect : continueDiscardingConnector(connect),
       // Per-request timeouts are passed with each dispatch; these are only fallbacks.
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
@@ -86,8 +90,19 @@ export class UpstreamPool {
     this.pool.on('disconnect', noop);
   }
 
+  /** The endpoint picker skips pools that are not available; an unknown endpoint is tried. */
+  get healthy(): boolean {
+    return this.health !== 'unhealthy';
+  }
+
+  set healthy(ok: boolean) {
+    this.health = ok ? 'healthy' : 'unhealthy';
+  }
+
   private readonly onConnect = (): void => {
     this.connects++;
+    // A connection opened: the endpoint is there. Where health checks are configured, their verdict is what counts.
+    if (this.health === 'unknown' && this.healthCheck === null) this.health = 'healthy';
     for (const counter of this.connectCounters) counter.inc();
   };
 

@@ -23,8 +23,9 @@ export interface TestUpstream {
 /**
  * A real HTTP server on 127.0.0.1:0. The default handler answers its name;
  * pass a handler to do anything else. Closed automatically when the test ends.
+ * `port` is for an endpoint that must come up where the proxy already looks.
  */
-export async function startUpstream(name = 'up', handler?: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestUpstream> {
+export async function startUpstream(name = 'up', handler?: (req: IncomingMessage, res: ServerResponse) => void, port = 0): Promise<TestUpstream> {
   const seen: TestUpstream['seen'] = [];
   const server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders });
@@ -33,9 +34,9 @@ export async function startUpstream(name = 'up', handler?: (req: IncomingMessage
     res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': name });
     res.end(name);
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const actual = (server.address() as AddressInfo).port;
   const close = async (): Promise<void> => {
     if (!server.listening) return;
     server.closeAllConnections();
@@ -43,7 +44,7 @@ export async function startUpstream(name = 'up', handler?: (req: IncomingMessage
     await once(server, 'close');
   };
   onTestFinished(close);
-  return { server, url: `http://127.0.0.1:${port}`, port, seen, close };
+  return { server, url: `http://127.0.0.1:${actual}`, port: actual, seen, close };
 }
 
 export interface RouteSpec {

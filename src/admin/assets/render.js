@@ -89,7 +89,8 @@ export function renderTimeline(route) {
 
 function versionRow(name, v, live) {
   if (!v) return `<tr><th scope="row">${name}</th><td colspan="8" class="muted">no canary configured</td></tr>`;
-  const healthy = v.endpoints.filter((e) => e.healthy && !e.ejected).length;
+  // An endpoint whose health is still unknown (never connected, never checked) is not counted healthy.
+  const healthy = v.endpoints.filter((e) => e.healthy && !e.ejected && e.health !== 'unknown').length;
   const cells = [
     `${healthy}/${v.endpoints.length}`,
     live ? live.rps.toFixed(1) : '–',
@@ -107,17 +108,31 @@ export function renderVersions(route) {
     '</tbody></table>';
 }
 
+/** rollout.checks: what each last said, its bound and its failures in the step. */
+export function renderChecks(rollout) {
+  const checks = rollout?.checks ?? [];
+  if (checks.length === 0) return '';
+  const rows = checks.map((c) => {
+    const said = c.outcome === null ? 'not evaluated yet' : c.reason ?? c.outcome;
+    const cls = c.outcome === 'pass' ? 'good' : c.outcome === 'fail' ? 'bad' : '';
+    return `<tr class="${cls}"><th scope="row">${esc(c.name)}</th><td>${esc(c.source)}</td><td>${esc(c.bound)}</td>` +
+      `<td>${esc(said)}</td><td>${esc(c.failures)} of ${esc(c.failureLimit)}</td></tr>`;
+  });
+  return '<table class="checks"><thead><tr><th>check</th><th>source</th><th>bound</th><th>last evaluation</th><th>failures</th></tr></thead>' +
+    `<tbody>${rows.join('')}</tbody></table>`;
+}
+
 export function renderVerdict(route) {
   const r = route.rollout;
   if (!r) return '';
   const v = r.verdict;
-  if (!v) return `<div class="verdict"><p><b>Verdict:</b> none yet${r.reason ? ` — ${esc(r.reason)}` : ''}</p></div>`;
+  if (!v) return `<div class="verdict"><p><b>Verdict:</b> none yet${r.reason ? ` — ${esc(r.reason)}` : ''}</p>${renderChecks(r)}</div>`;
   const tests = v.tests.map((t) => `<li class="${t.rejected ? 'bad' : t.accepted ? 'good' : ''}">${esc(describeEvidence(t, v))}</li>`).join('');
   const split = `split check: evidence the split is broken ${formatEValue(v.srmLogE)}`;
   return `<div class="verdict verdict-${esc(v.outcome)}"><p><b>Verdict: ${esc(v.outcome)}</b> — ${esc(v.reason)}</p>` +
     `<p class="muted">this step: canary ${formatCount(v.canary.requests)} requests (${formatCount(v.canary.failures)} failed), ` +
     `stable ${formatCount(v.stable.requests)} (${formatCount(v.stable.failures)} failed), ${(v.elapsedMs / 1000).toFixed(0)} s; ${esc(split)}</p>` +
-    `<ul class="evidence">${tests}</ul></div>`;
+    `<ul class="evidence">${tests}</ul>${renderChecks(r)}</div>`;
 }
 
 const HISTORY_ROWS = 20;

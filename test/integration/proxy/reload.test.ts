@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { startCutover, startUpstream, testConfig, type TestCutover } from '../../helpers/servers.js';
 import { connectionsOf, until } from '../../helpers/wait.js';
+import { PROBE_USER_AGENT } from '../../../src/upstream/probe.js';
 
 /** The weight the data plane draws with right now. */
 function servingWeight(cut: TestCutover): number | undefined {
@@ -109,6 +110,8 @@ describe('live reload', () => {
     let release: (() => void) | null = null;
     const slow = await startUpstream('old', (req, res: ServerResponse) => {
       req.resume();
+      // Only the client's request is held: a warm ping arriving after it must not take its place.
+      if (req.headers['user-agent'] === PROBE_USER_AGENT) return void res.end('ok');
       release = () => res.end('old');
     });
     const fresh = await startUpstream('new');

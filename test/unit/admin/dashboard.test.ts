@@ -4,7 +4,7 @@ import { renderDashboardPage } from '../../../src/admin/dashboard-html.js';
 import type { ApiRoute } from '../../../src/admin/dashboard-model.js';
 import { startCutover, startUpstream, testConfig } from '../../helpers/servers.js';
 
-const version = { endpoints: [{ origin: 'http://127.0.0.1:1', healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 0, idle: 1 } }], requests: 1234, failures: 5, errorRate: 5 / 1234 };
+const version = { endpoints: [{ origin: 'http://127.0.0.1:1', health: 'healthy' as const, healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 0, idle: 1 } }], requests: 1234, failures: 5, errorRate: 5 / 1234 };
 const hostile: ApiRoute = {
   name: 'shop', phase: 'reverted', weight: 0, match: { pathPrefix: '/' }, revision: '<img src=x>', stable: version, canary: version,
   rollout: {
@@ -71,5 +71,23 @@ describe('dashboard on the admin server', () => {
     const render = await fetch(`${cutover.adminUrl}/assets/render.js`);
     expect(render.headers.get('cache-control')).toBe('no-cache');
     expect(await render.text()).toContain('export function renderRouteSection');
+  });
+});
+
+describe('dashboard: rollout.checks', () => {
+  it('shows each check with its bound, last evaluation and failures, escaped', () => {
+    const route: ApiRoute = {
+      ...hostile,
+      rollout: {
+        ...hostile.rollout!,
+        checks: [
+          { name: 'checkout-failures', source: 'prometheus', bound: 'max 0.01', failureLimit: 2, noData: 'hold', evaluations: 3, failures: 2, outcome: 'fail', value: 0.2, stable: null, reason: '0.2 above max 0.01 <b>', at: '2026-01-01T00:00:02.000Z' },
+          { name: 'cpu', source: 'prometheus', bound: 'tolerance 20% above stable', failureLimit: 1, noData: 'hold', evaluations: 0, failures: 0, outcome: null, value: null, stable: null, reason: null, at: null },
+        ],
+      },
+    };
+    const html = renderRouteSection(route);
+    expect(html).toContain('<tr class="bad"><th scope="row">checkout-failures</th><td>prometheus</td><td>max 0.01</td><td>0.2 above max 0.01 &lt;b&gt;</td><td>2 of 2</td></tr>');
+    expect(html).toContain('<th scope="row">cpu</th><td>prometheus</td><td>tolerance 20% above stable</td><td>not evaluated yet</td><td>0 of 1</td>');
   });
 });

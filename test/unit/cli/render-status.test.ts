@@ -48,3 +48,32 @@ describe('renderStatus', () => {
     expect(progressBar(-1, [10, 50, 100], 'paused')).toBe('[□□□] before step 1/3');
   });
 });
+
+describe('renderStatus: endpoint health', () => {
+  it('names an endpoint whose health is still unknown', () => {
+    const route: StatusRoute = { name: 'api', phase: 'stable', weight: 0, stable: { requests: 0, failures: 0, endpoints: [{ origin: 'http://10.0.0.5:3000', health: 'unknown', healthy: true, ejected: false }] }, canary: null, rollout: null };
+    expect(renderStatus([route], 200)).toContain('  health unknown: stable http://10.0.0.5:3000 (no connection opened, no health check passed yet)\n');
+  });
+});
+
+describe('renderStatus with rollout.checks', () => {
+  it('shows each check with what it last said, its bound and its failures', () => {
+    const withChecks: StatusRoute = {
+      ...shop,
+      rollout: {
+        ...shop.rollout!,
+        checks: [
+          { name: 'checkout-failures', bound: 'max 0.01', failures: 1, failureLimit: 2, outcome: 'fail', reason: '0.2 above max 0.01' },
+          { name: 'cpu', bound: 'tolerance 20% above stable', failures: 0, failureLimit: 1, outcome: null, reason: null },
+          { name: 'orders-api', bound: 'max 0', failures: 0, failureLimit: 1, outcome: 'noData', reason: 'no data: GET http://x answered 503' },
+        ],
+      },
+    };
+    const lines = renderStatus([withChecks], 200).split('\n');
+    expect(lines.slice(6, 9)).toEqual([
+      '  check checkout-failures  failures 1 of 2  fail  0.2 above max 0.01',
+      '  check cpu  failures 0 of 1  not evaluated yet (tolerance 20% above stable)',
+      '  check orders-api  failures 0 of 1  no data: GET http://x answered 503',
+    ]);
+  });
+});

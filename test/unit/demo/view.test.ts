@@ -10,7 +10,7 @@ const client: ClientStats = {
 };
 
 function route(overrides: Partial<ApiRoute> = {}): ApiRoute {
-  const version = (requests: number, failures: number) => ({ endpoints: [{ origin: 'http://127.0.0.1:1', healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 1, idle: 3 } }], requests, failures, errorRate: failures / requests });
+  const version = (requests: number, failures: number) => ({ endpoints: [{ origin: 'http://127.0.0.1:1', health: 'healthy' as const, healthy: true, ejected: false, ejectedForMs: 0, connectFailuresInARow: 0, connections: { active: 1, idle: 3 } }], requests, failures, errorRate: failures / requests });
   return {
     name: 'demo', phase: 'progressing', weight: 25, match: { pathPrefix: '/' }, revision: 'v2',
     stable: version(1000, 0), canary: version(190, 3),
