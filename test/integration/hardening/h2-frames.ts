@@ -46,6 +46,8 @@ export interface RawH2 {
   /** Frame types and, for RST_STREAM/GOAWAY, the error code, as they arrive. */
   received: { type: number; streamId: number; code?: number }[];
   closed: Promise<void>;
+  /** The server ended the session: a GOAWAY arrived or the connection closed, whichever first. */
+  ended: Promise<void>;
   write(buf: Buffer): boolean;
 }
 
@@ -63,6 +65,8 @@ export async function rawH2(port: number, options: { read?: boolean } = {}): Pro
   });
   await once(socket, 'connect');
   const received: RawH2['received'] = [];
+  let goaway!: () => void;
+  const gotGoaway = new Promise<void>((resolve) => (goaway = resolve));
   let buf = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     buf = Buffer.concat([buf, chunk]);
@@ -74,6 +78,7 @@ export async function rawH2(port: number, options: { read?: boolean } = {}): Pro
       const payload = buf.subarray(9, 9 + len);
       const code = type === TYPE.RST_STREAM ? payload.readUInt32BE(0) : type === TYPE.GOAWAY ? payload.readUInt32BE(4) : undefined;
       received.push({ type, streamId, code });
+      if (type === TYPE.GOAWAY) goaway();
       buf = buf.subarray(9 + len);
     }
   });
@@ -81,7 +86,7 @@ export async function rawH2(port: number, options: { read?: boolean } = {}): Pro
   socket.on('error', () => {});
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.write(Buffer.concat([PREFACE, frame(TYPE.SETTINGS, 0, 0)]));
-  return { socket, received, closed, write: (b) => safeWrite(socket, b) };
+  return { socket, received, closed, ended: Promise.race([closed, gotGoaway]), write: (b) => safeWrite(socket, b) };
 }
 
 export const ERROR = { NO_ERROR: 0, PROTOCOL_ERROR: 1, REFUSED_STREAM: 7, CANCEL: 8, ENHANCE_YOUR_CALM: 11 } as const;

@@ -35,11 +35,11 @@ function expectMemoryBounded(rssBefore: number): void {
 async function flood(c: RawH2, count: number, make: (i: number) => Buffer): Promise<number> {
   let sent = 0;
   let closed = false;
-  void c.closed.then(() => (closed = true));
+  void c.ended.then(() => (closed = true));
   while (sent < count && !closed) {
     const batch: Buffer[] = [];
     for (let j = 0; j < 100 && sent < count; j++, sent++) batch.push(make(sent));
-    if (!c.write(Buffer.concat(batch))) await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.closed]);
+    if (!c.write(Buffer.concat(batch))) await Promise.race([new Promise((r) => c.socket.once('drain', r)), c.ended]);
   }
   return sent;
 }
@@ -52,8 +52,8 @@ describe('hardening: HTTP/2', () => {
     const p = await h2Proxy();
     const c = await rawH2(p.port);
     const sent = await flood(c, 20_000, (i) => Buffer.concat([frame(TYPE.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 2 * i + 1, requestBlock()), frame(TYPE.RST_STREAM, 0, 2 * i + 1, Buffer.from([0, 0, 0, ERROR.CANCEL]))]));
-    await c.closed;
-    expect(sent).toBe(20_000);
+    // GOAWAY or a close: nghttp2 ended the session (a test that never sees either times out).
+    await c.ended;
     // nghttp2's reset-rate limit ends the session: at most the first streams are forwarded.
     expect(p.up.seen.length).toBeLessThanOrEqual(128);
     expectMemoryBounded(p.rssBefore);
@@ -65,8 +65,8 @@ describe('hardening: HTTP/2', () => {
     const c = await rawH2(p.port);
     c.write(frame(TYPE.HEADERS, 0, 1, requestBlock()));
     const sent = await flood(c, 50_000, () => frame(TYPE.CONTINUATION, 0, 1, requestBlock([['x-pad', 'a'.repeat(100)]]).subarray(3)));
-    await c.closed;
-    // Closed while the flood was still being written (nghttp2 caps the header block's memory).
+    await c.ended;
+    // Ended while the flood was still being written (nghttp2 caps the header block's memory).
     expect(sent).toBeLessThan(50_000);
     expect(p.up.seen).toHaveLength(0);
     expectMemoryBounded(p.rssBefore);
