@@ -51,7 +51,7 @@ describe('hardening: HTTP/2', () => {
   it('rapid reset (CVE-2023-44487): HEADERS then RST_STREAM in a loop ends the session; few requests reach the upstream', async () => {
     const p = await h2Proxy();
     const c = await rawH2(p.port);
-    const sent = await flood(c, 20_000, (i) => Buffer.concat([frame(TYPE.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 2 * i + 1, requestBlock()), frame(TYPE.RST_STREAM, 0, 2 * i + 1, Buffer.from([0, 0, 0, ERROR.CANCEL]))]));
+    await flood(c, 20_000, (i) => Buffer.concat([frame(TYPE.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 2 * i + 1, requestBlock()), frame(TYPE.RST_STREAM, 0, 2 * i + 1, Buffer.from([0, 0, 0, ERROR.CANCEL]))]));
     // GOAWAY or a close: nghttp2 ended the session (a test that never sees either times out).
     await c.ended;
     // nghttp2's reset-rate limit ends the session: at most the first streams are forwarded.
