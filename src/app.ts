@@ -15,6 +15,9 @@ import { ProxyServer } from './proxy/server.js';
 import { CertificateStore } from './proxy/certificate-store.js';
 import { applyStaticWeights, coalesced, loadForReload, warnRestartOnly, type ReloadResult } from './reload.js';
 import { RolloutController } from './rollout/controller.js';
+import { FleetReplica } from './fleet/replica.js';
+import { registerFleetApi, registerFleetMetrics } from './fleet/view.js';
+import { adoptFleetStickySecret } from './fleet/sticky-secret.js';
 import { WebSocketTunnels } from './proxy/websocket.js';
 import { AddressList } from './routing/address-list.js';
 import { buildRouteTable } from './routing/build.js';
@@ -48,6 +51,8 @@ export class CutoverApp {
   readonly role: AppRole;
   /** The rollout controller; null in a worker process (the primary runs it). */
   rollouts: RolloutController | null = null;
+  /** With `fleet`: this replica's membership (store, lease, windows); null otherwise. */
+  fleet: FleetReplica | null = null;
   private rolloutEvents: EventStream | null = null;
   dataAddress = { host: '', port: 0 };
   adminAddress = { host: '', port: 0 };
@@ -101,6 +106,8 @@ export class CutoverApp {
 
   static async start(options: AppOptions): Promise<CutoverApp> {
     const loaded = await loadConfigFile(options.configFile, options.env);
+    // Before the route table compiles its cookies; a worker was handed the key by its primary.
+    const stickyWarning = options.role === 'worker' ? null : await adoptFleetStickySecret(loaded.config);
     // A worker needs the certificates to serve; the cluster primary does not listen on the data plane.
     const certificates = loaded.config.tls && options.role !== 'primary' ? await CertificateStore.load(loaded.config.tls, {
       problem: (err) => app.log.error({ file: err.file, err: err.message }, 'TLS certificate refused; the previous one keeps serving'),
@@ -109,6 +116,7 @@ export class CutoverApp {
     }) : null;
     const app: CutoverApp = new CutoverApp(options, loaded.config, certificates);
     certificates?.watch();
+    if (stickyWarning) app.log.warn(stickyWarning);
     for (const w of loaded.warnings) app.log.warn({ file: options.configFile }, w);
     const data = splitHostPort(loaded.config.listen);
     const admin = splitHostPort(loaded.config.admin.listen);
@@ -131,12 +139,21 @@ export class CutoverApp {
   }
 
   private async startRollouts(): Promise<void> {
+    const fc = this.config.fleet;
+    const fleet = fc ? await FleetReplica.start({ fleet: fc, config: this.config, log: this.log, states: this.states }) : null;
     const controller = await RolloutController.create({
       states: this.states, closeTunnels: (route, version) => this.tunnels.closeVersion(route, version), log: this.log,
-      stateFile: this.config.stateFile, registry: this.metrics.registry,
+      stateFile: this.config.stateFile, registry: this.metrics.registry, store: fleet ?? undefined, windows: fleet ?? undefined,
     });
+    if (fleet && fc) {
+      this.fleet = fleet;
+      registerFleetApi(this.admin.router, fleet, fc.name, fc.leaseTtl);
+      registerFleetMetrics(this.metrics.registry, fleet, fc.leaseTtl);
+      this.readinessNotes.push(() => fleet.notes());
+    }
     this.rolloutEvents = registerRolloutApi({ router: this.admin.router, controller, views: this.admin.backend });
     this.onConfig((config) => controller.onConfig(config));
+    if (fleet) this.onConfig((config, _table, previous) => { if (previous) fleet.onConfig(config); });
     await controller.ready();
     controller.start();
     this.rollouts = controller;
@@ -203,6 +220,8 @@ export class CutoverApp {
 
   /** Extra reasons not to be ready, from parts the app does not own (e.g. the cluster primary's workers). */
   readonly readinessChecks: (() => string[])[] = [];
+  /** Extra notes for /readyz that do not make it unready (e.g. the fleet store is down: fail static). */
+  readonly readinessNotes: (() => string[])[] = [];
 
   readiness(): Readiness {
     const reasons: string[] = [];
@@ -211,7 +230,9 @@ export class CutoverApp {
     const routes = routesReadiness(this.proxy.routeTable.routes, this.ctx.now());
     reasons.push(...routes.reasons);
     for (const check of this.readinessChecks) reasons.push(...check());
-    return { ready: reasons.length === 0, reasons, notes: routes.notes };
+    const notes = [...routes.notes];
+    for (const note of this.readinessNotes) notes.push(...note());
+    return { ready: reasons.length === 0, reasons, notes };
   }
 
   /**
@@ -223,6 +244,7 @@ export class CutoverApp {
     this.certificates?.close();
     this.rolloutEvents?.close();
     await this.rollouts?.stop();
+    await this.fleet?.stop();
     this.log.info({ drainTimeoutMs }, 'draining');
     let timer: NodeJS.Timeout | undefined;
     const drained = this.proxy.stopAccepting();

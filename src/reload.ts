@@ -23,6 +23,7 @@ const RESTART_ONLY: Readonly<Record<string, (c: CutoverConfig) => unknown>> = {
   // Which listener to build; the certificate list itself is applied on reload.
   'tls (on or off)': (c) => c.tls !== undefined,
   http2: (c) => c.http2,
+  fleet: (c) => c.fleet,
 };
 
 /** Loads the file again; a failure is counted and logged, and the last good config keeps serving. */

@@ -4,12 +4,17 @@
 //           more of its core to the upstream), else autocannon; `loadgen` picks one
 //   paced:  a fixed arrival rate (open loop); latency counted from the intended send time,
 //           so a stall is not hidden by the generator waiting for it (coordinated omission)
+//   paced-wrk: a fixed arrival rate from wrk with a Lua pacer (bench/proxy/paced.lua): one
+//           wrk thread whose own p99 straight at the upstream is a few hundred µs, so the
+//           added tail of a proxy is not drowned by the generator's (the undici `paced` mode's
+//           own p99 is several ms)
 //   idle:   open N keep-alive connections, one request each, then hold them until stdin closes
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 
@@ -40,6 +45,20 @@ async function closedWrk() {
   await new Promise((resolve) => child.on('exit', resolve));
   const r = JSON.parse(text.split('\n').find((l) => l.startsWith('{')));
   return { requests: r.requests, errors: r.errors, non2xx: r.non2xx, rps: r.requests / r.seconds, p50: r.p50, p99: r.p99, p999: r.p999, max: r.max };
+}
+
+/** wrk paced by bench/proxy/paced.lua: requests leave on a global schedule of `rate` per second. */
+async function pacedWrk() {
+  const script = fileURLToPath(new URL('./paced.lua', import.meta.url));
+  const args = ['-t1', `-c${opts.connections}`, `-d${opts.durationS}s`, '--timeout', '10s', '-s', script, opts.url, '--', String(opts.rate)];
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  child.stdout.on('data', (d) => { text += d; });
+  await new Promise((resolve) => child.on('exit', resolve));
+  const line = text.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new Error(`wrk printed no result: ${text}`);
+  const r = JSON.parse(line);
+  return { requests: r.requests, errors: r.errors, non2xx: r.non2xx, rps: r.requests / r.seconds, p50: r.p50, p90: r.p90, p99: r.p99, p999: r.p999, max: r.max, late: r.late, lateMaxMs: r.lateMaxMs };
 }
 
 async function closed() {
@@ -131,6 +150,6 @@ async function idle() {
   return { stillOpen };
 }
 
-const modes = { closed, paced, idle };
+const modes = { closed, paced, 'paced-wrk': pacedWrk, idle };
 out(await modes[opts.mode]());
 process.exit(0);

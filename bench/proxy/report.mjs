@@ -32,7 +32,7 @@ export function summarise(rounds, names) {
   }
   const ratio = (a, b, pick) => (names.includes(a) && names.includes(b) ? median(rounds.map((r) => pick(r[a]) / pick(r[b]))) : null);
   const ratios = {};
-  for (const subject of ['cutover', 'cutover-w2-free']) {
+  for (const subject of ['cutover', 'cutover-w2-free', 'cutover-shadow']) {
     if (!names.includes(subject)) continue;
     for (const base of names) {
       if (base === subject) continue;
@@ -58,6 +58,11 @@ function checks(t, r) {
     add(`cutover ${what}, req/s`, get(`cutover / ${base}`).rps, get(`cutover / ${base}`).rps >= min);
     add(`cutover ${what}, req/s per proxy core`, get(`cutover / ${base}`).rpsPerCore, get(`cutover / ${base}`).rpsPerCore >= min);
   }
+  const shadow = get('cutover-shadow / cutover');
+  add('shadowing 100 % of requests: client req/s within 10 % of cutover (≥ 0.9×)', shadow.rps, shadow.rps >= 0.9);
+  add('shadowing 100 % of requests: client p99 within 10 % of cutover (≤ 1.1×)', shadow.p99, shadow.p99 <= 1.1);
+  const mirroredCpuUs = t['cutover-shadow'] && t.cutover ? ((t['cutover-shadow'].cpuMsPer10k - t.cutover.cpuMsPer10k) / 10_000) * 1000 : null;
+  add('proxy CPU per mirrored request, µs (shadow − cutover per request; every request mirrored)', mirroredCpuUs, true, 'reported, no target');
   add('p99 added over direct at the fixed rate ≤ 1 ms', t.cutover?.addedP99 ?? null, (t.cutover?.addedP99 ?? Infinity) <= 1);
   return out;
 }

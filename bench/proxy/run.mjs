@@ -2,13 +2,17 @@
 // Writes bench/results/proxy.json and bench/results/proxy.md. Every load is bounded in time.
 // Knobs (env): BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_RATE=2000 BENCH_RSS_SECONDS=60
 // BENCH_IDLE=10000 BENCH_TARGETS=a,b (subset) BENCH_QUICK=1 (a short smoke run).
+// The added tail (tail.mjs, needs wrk): BENCH_TAIL_ROUNDS=5 BENCH_TAIL_SECONDS=6
+// BENCH_TAIL_TARGETS=cutover,undici-bare,http-proxy,nginx; BENCH_TAIL_ONLY=1 runs only that phase and
+// writes only bench/results/tail.{json,md}.
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HAS_NGINX, HAS_TASKSET, HAS_WRK, defineTargets, runLoad, startProcess, stopAll, usage } from './targets.mjs';
 import { markdown, summarise } from './report.mjs';
+import { tailMarkdown, tailRounds } from './tail.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const quick = process.env.BENCH_QUICK === '1';
@@ -21,6 +25,10 @@ const cfg = {
   idle: env('BENCH_IDLE', 10_000, 1000),
   connections: 50,
   loadgen: process.env.BENCH_LOADGEN ?? (HAS_WRK ? 'wrk' : 'autocannon'),
+  tailRounds: env('BENCH_TAIL_ROUNDS', 5, 2),
+  tailSeconds: env('BENCH_TAIL_SECONDS', 6, 3),
+  tailTargets: (process.env.BENCH_TAIL_TARGETS ?? 'cutover,undici-bare,http-proxy,nginx').split(','),
+  tailOnly: process.env.BENCH_TAIL_ONLY === '1',
 };
 const log = (...a) => console.error(...a);
 const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
@@ -42,7 +50,7 @@ const up = await startProcess(process.execPath, [join(root, 'bench/proxy/upstrea
 up.child.stdout.resume();
 const [stablePort, canaryPort] = up.info.ports;
 const all = defineTargets({ root, dir, stable: `http://127.0.0.1:${stablePort}`, canary: `http://127.0.0.1:${canaryPort}`, stablePort });
-const wanted = process.env.BENCH_TARGETS?.split(',') ?? Object.keys(all);
+const wanted = process.env.BENCH_TARGETS?.split(',') ?? (cfg.tailOnly ? ['direct', ...cfg.tailTargets] : Object.keys(all));
 const running = {};
 for (const name of wanted) {
   if (!all[name]) { log(`skip ${name}: not available`); continue; }
@@ -63,6 +71,8 @@ async function measure(name, opts) {
     // Below 1 the proxy had time to spare: the load generator or the upstream set the pace.
     r.cpuUtil = (after.cpuS - before.cpuS) / opts.durationS;
     r.rpsPerCore = after.cpuS > before.cpuS ? r.requests / (after.cpuS - before.cpuS) : null;
+    // A page read back from disk stalls the process without using CPU: a busy machine evicting memory.
+    r.majorFaults = after.majorFaults - before.majorFaults;
   }
   return r;
 }
@@ -71,7 +81,7 @@ async function measure(name, opts) {
 for (const name of names) await measure(name, { mode: 'closed', loadgen: cfg.loadgen, connections: cfg.connections, durationS: quick ? 1 : 2 });
 
 const rounds = [];
-for (let i = 0; i < cfg.rounds; i++) {
+for (let i = 0; i < (cfg.tailOnly ? 0 : cfg.rounds); i++) {
   // Rotate the order so no target always runs first or after the same neighbour.
   const order = names.map((_, k) => names[(k + i) % names.length]);
   const round = {};
@@ -82,6 +92,25 @@ for (let i = 0; i < cfg.rounds; i++) {
     log(`round ${i + 1} ${name}: ${Math.round(closed.rps)} req/s, p99 ${closed.p99.toFixed(2)} ms; paced p99 ${paced.p99.toFixed(2)} ms`);
   }
   rounds.push(round);
+}
+
+// The added tail at the fixed rate, paired with direct; only the pinned proxies the issue compares.
+let tail = null;
+const tailNames = ['direct', ...cfg.tailTargets.filter((n) => n !== 'direct' && running[n])];
+if (!HAS_WRK) {
+  tail = { skipped: 'wrk is not installed; the added-tail phase needs it (apt-get install wrk)' };
+} else if (running.direct && tailNames.length > 1) {
+  const t = await tailRounds({ measure, names: tailNames, rounds: cfg.tailRounds, seconds: cfg.tailSeconds, rate: cfg.rate, connections: cfg.connections, log });
+  tail = { config: { rounds: cfg.tailRounds, seconds: cfg.tailSeconds, rate: cfg.rate, connections: cfg.connections }, ...t };
+  const tailResult = { machine, loadAverage: loadavg(), ...tail };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/tail.json'), `${JSON.stringify(tailResult, null, 2)}\n`);
+  writeFileSync(join(root, 'bench/results/tail.md'), `Machine: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}, ${machine.nginx}; ${machine.date}; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}.\n\n${tailMarkdown(tail)}`);
+}
+if (cfg.tailOnly) {
+  if (tail?.skipped) log(tail.skipped);
+  else if (tail) process.stdout.write(tailMarkdown(tail));
+  process.exit(0);
 }
 
 // RSS over a long closed-loop run against cutover: sampled every 5 s; flat means no growth after warm-up.
@@ -113,10 +142,10 @@ if (running.cutover) {
 }
 
 const summary = summarise(rounds, names);
-const result = { machine, config: cfg, summary, rounds, rssOverTime, idle };
+const result = { machine, config: cfg, summary, rounds, rssOverTime, idle, tail };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/proxy.json'), `${JSON.stringify(result, null, 2)}\n`);
-const md = markdown(result);
+const md = markdown(result) + (tail === null ? '' : tail.skipped ? `\nAdded tail: skipped, ${tail.skipped}.\n` : `\n${tailMarkdown(tail)}`);
 writeFileSync(join(root, 'bench/results/proxy.md'), md);
 process.stdout.write(md);
 process.exit(0);

@@ -76,23 +76,33 @@ export function processTree(pid) {
   return out;
 }
 
-/** CPU seconds (user + system) and RSS bytes summed over a process tree, from /proc. */
+/** CPU seconds (user + system), RSS bytes and major page faults summed over a process tree, from /proc. */
 export function usage(pid) {
   let cpuS = 0;
   let rss = 0;
+  let majorFaults = 0;
   for (const p of processTree(pid)) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       cpuS += (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+      majorFaults += Number(fields[9]);
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       if (m) rss += Number(m[1]) * 1024;
     } catch { /* exited between listing and reading */ }
   }
-  return { cpuS, rss };
+  return { cpuS, rss, majorFaults };
 }
 
-export function cutoverConfig({ port, adminPort, stable, canary, workers, dir }) {
+// The shadow step held open for the whole run (bake times far beyond it), mirroring every GET.
+const SHADOW_ROLLOUT = `
+    rollout:
+      steps: [1, 100]
+      minStepDuration: 1h
+      maxStepDuration: 2h
+      shadow: { share: 100% }`;
+
+export function cutoverConfig({ port, adminPort, stable, canary, workers, dir, shadow = false }) {
   return `listen: 127.0.0.1:${port}
 admin: { listen: 127.0.0.1:${adminPort} }
 stateFile: ${join(dir, `state-${port}.json`)}
@@ -103,18 +113,18 @@ routes:
   - name: bench
     stable: { endpoints: [${stable}] }
     canary: { endpoints: [${canary}], revision: bench }
-    weight: 10
+    weight: ${shadow ? 0 : 10}${shadow ? SHADOW_ROLLOUT : ''}
 `;
 }
 
 /** Each target: a name and how to start it; start resolves with { url, pid }. */
 export function defineTargets({ root, dir, stable, canary, stablePort }) {
   const node = process.execPath;
-  const cutover = (workers, cpus) => async () => {
+  const cutover = (workers, cpus, shadow = false, cli = join(root, 'dist/cli/main.js')) => async () => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const file = join(dir, `cutover-${port}.yaml`);
-    writeFileSync(file, cutoverConfig({ port, adminPort, stable, canary, workers, dir }));
-    const { child } = await startProcess(node, [join(root, 'dist/cli/main.js'), 'start', '-c', file], { cpus, waitJson: false });
+    writeFileSync(file, cutoverConfig({ port, adminPort, stable, canary, workers, dir, shadow }));
+    const { child } = await startProcess(node, [...nodeFlags(), cli, 'start', '-c', file], { cpus, waitJson: false });
     child.stdout.resume();
     await waitReady(`http://127.0.0.1:${adminPort}/readyz`);
     await waitReady(`http://127.0.0.1:${port}/`);
@@ -128,6 +138,7 @@ export function defineTargets({ root, dir, stable, canary, stablePort }) {
   const targets = {
     direct: async () => ({ url: `${stable}/`, pid: null }),
     cutover: cutover(1, '1'),
+    'cutover-shadow': cutover(1, '1', true),
     'cutover-off': async () => {
       const [port, adminPort] = [await freePort(), await freePort()];
       const file = join(dir, `off-${port}.yaml`);
@@ -137,10 +148,17 @@ export function defineTargets({ root, dir, stable, canary, stablePort }) {
     'undici-bare': script('undici-bare.mjs', [stable, '0']),
     'http-proxy': script('http-proxy.mjs', [stable, '0']),
     nginx: HAS_NGINX ? () => startNginx(dir, stablePort) : null,
+    // Another build's CLI (BENCH_BASELINE_CLI=/path/to/old/dist/cli/main.js), for before/after in one run.
+    'cutover-baseline': process.env.BENCH_BASELINE_CLI ? cutover(1, '1', false, process.env.BENCH_BASELINE_CLI) : null,
     'cutover-w1-free': cutover(1, undefined),
     'cutover-w2-free': cutover(2, undefined),
   };
   return Object.fromEntries(Object.entries(targets).filter(([, v]) => v !== null));
+}
+
+/** Extra node flags for the cutover processes, e.g. BENCH_NODE_FLAGS="--trace-gc" for a diagnosis run. */
+function nodeFlags() {
+  return process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : [];
 }
 
 async function startNginx(dir, upstreamPort) {

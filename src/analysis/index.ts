@@ -11,3 +11,5 @@ export * from './step-verdict.js';
 export * from './verdict.js';
 export * from './window.js';
 export * from './window-codec.js';
+export * from './shadow-window.js';
+export * from './shadow-step.js';

@@ -28,9 +28,11 @@ await yargs(hideBin(process.argv))
   .command('demo', 'start two demo upstreams, the proxy and a bounded synthetic load, and show a rollout live', (y) => y
     .option('bad-canary', { type: 'boolean', default: false, describe: 'make v2 fail 5 % of requests, to see a revert' })
     .option('duration', { type: 'number', default: demoDefaults.duration, describe: 'time limit in seconds' })
-    .option('rate', { type: 'number', default: demoDefaults.rate, describe: 'synthetic load in requests per second' }),
+    .option('rate', { type: 'number', default: demoDefaults.rate, describe: 'synthetic load in requests per second' })
+    .option('fleet', { type: 'number', describe: 'run N replicas sharing one rollout through Redis (docs/fleet.md)' })
+    .option('redis', { type: 'string', describe: 'with --fleet: use this Redis instead of starting one' }),
   async (argv) => {
-    process.exitCode = await runDemoCommand({ badCanary: argv.badCanary, duration: argv.duration, rate: argv.rate });
+    process.exitCode = await runDemoCommand({ badCanary: argv.badCanary, duration: argv.duration, rate: argv.rate, fleet: argv.fleet, redis: argv.redis });
   })
   .command('check-migrations <paths..>', 'lint SQL migrations for changes that break the version still running; exit 1 when unsafe or unparsable', (y) => y
     .positional('paths', { type: 'string', array: true, demandOption: true, describe: '.sql files, or directories of them (name order)' })

@@ -20,6 +20,12 @@ export interface StatusRoute {
     revision?: string | null;
     verdict: null | { outcome: string; reason: string; tests: { label: string; revertLogE: number; advanceLogE: number; accepted: boolean; rejected: boolean }[]; canary: { requests: number } };
     checks?: StatusCheck[];
+    shadow?: null | {
+      active: boolean;
+      share: number;
+      verdict: null | { outcome: string; reason: string; matches: number; mismatches: number; errors: number; dropped: number };
+      mismatches: { method: string; path: string; part: string; diff: string }[];
+    };
   };
   live?: { stable: Live; canary: Live | null };
 }
@@ -52,6 +58,7 @@ function renderRoute(r: StatusRoute): string[] {
     }
   }
   for (const c of ro?.checks ?? []) out.push(`  ${checkLine(c)}`);
+  out.push(...shadowLines(ro?.shadow));
   if (ro?.reason) out.push(`  reason: ${ro.reason}`);
   for (const [version, v] of [['stable', r.stable], ['canary', r.canary]] as const) {
     for (const e of v?.endpoints ?? []) {
@@ -63,10 +70,21 @@ function renderRoute(r: StatusRoute): string[] {
   return out;
 }
 
+/** The shadow step's verdict and its latest mismatches, when there is anything to say. */
+function shadowLines(s: NonNullable<StatusRoute['rollout']>['shadow']): string[] {
+  if (!s || (!s.active && !s.verdict && s.mismatches.length === 0)) return [];
+  const v = s.verdict;
+  const out = [`  shadow ${s.active ? `${formatWeight(s.share)} mirrored` : 'ended'}: ${v ? `${v.outcome}: ${v.reason}` : 'no pairs yet'}`];
+  if (v) out.push(`    ${v.matches} match, ${v.mismatches} mismatch, ${v.errors} error, ${v.dropped} dropped`);
+  for (const m of s.mismatches.slice(-3)) out.push(`    ${m.method} ${m.path} (${m.part}): ${m.diff}`);
+  return out;
+}
+
 /** `[■■■□□□] step 3/6 10%`; every square filled once promoted. */
 export function progressBar(step: number, steps: readonly number[], phase: string): string {
   const done = phase === 'promoted' ? steps.length : Math.max(0, step + 1);
   const bar = '■'.repeat(Math.min(done, steps.length)) + '□'.repeat(Math.max(0, steps.length - done));
+  if (phase === 'shadowing') return `[${bar}] shadow step before 1/${steps.length}`;
   const label = step >= 0 ? `step ${step + 1}/${steps.length} ${formatWeight(steps[step] ?? 0)}` : `before step 1/${steps.length}`;
   return `[${bar}] ${label}`;
 }

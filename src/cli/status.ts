@@ -1,5 +1,6 @@
 import { renderStatus, type StatusRoute } from './render-status.js';
-import { callAdmin, reportAdminErrors, resolveAdmin } from './admin-client.js';
+import { AdminCallError, callAdmin, reportAdminErrors, resolveAdmin, type AdminTarget } from './admin-client.js';
+import { renderFleet, type StatusFleet } from './render-fleet.js';
 import { EXIT_OK } from './exit-codes.js';
 
 export interface StatusArgs { route?: string; admin?: string; token?: string; config: string; json: boolean; watch: boolean }
@@ -17,8 +18,9 @@ export async function runStatus(args: StatusArgs): Promise<number> {
   };
   const once = async (): Promise<string> => {
     const routes = await fetchRoutes();
-    if (args.json) return JSON.stringify(args.route !== undefined ? routes[0] : { routes }, null, 2) + '\n';
-    return renderStatus(routes, process.stdout.columns ?? 100);
+    const fleet = args.route === undefined ? await fetchFleet(target) : null;
+    if (args.json) return JSON.stringify(args.route !== undefined ? routes[0] : { routes, ...(fleet ? { fleet } : {}) }, null, 2) + '\n';
+    return renderStatus(routes, process.stdout.columns ?? 100) + (fleet ? '\n' + renderFleet(fleet) : '');
   };
   return reportAdminErrors(async () => {
     if (!args.watch) {
@@ -38,4 +40,14 @@ export async function runStatus(args: StatusArgs): Promise<number> {
     }
     return EXIT_OK;
   });
+}
+
+/** The fleet's replicas, or null for a proxy without `fleet` (its admin API has no /api/v1/fleet). */
+async function fetchFleet(target: AdminTarget): Promise<StatusFleet | null> {
+  try {
+    return (await callAdmin(target, 'GET', '/api/v1/fleet')) as StatusFleet;
+  } catch (err) {
+    if (err instanceof AdminCallError && err.code !== 'ADMIN_UNREACHABLE') return null;
+    throw err;
+  }
 }

@@ -11,7 +11,8 @@ export async function runValidate(args: { config: string }): Promise<number> {
       const match = `${r.match.host ?? '*'}${r.match.pathPrefix}`;
       const canary = r.canary ? `canary ${r.canary.endpoints.length} endpoint(s)${r.canary.revision ? ` rev ${r.canary.revision}` : ''}` : 'no canary';
       const checks = r.rollout?.checks.length ?? 0;
-      const mode = r.rollout ? `rollout steps ${r.rollout.steps.join(',')}%${checks > 0 ? `, ${checks} check${checks === 1 ? '' : 's'}` : ''}` : `weight ${r.weight}%`;
+      const shadow = r.rollout?.shadow ? `, shadow step first (${Number((r.rollout.shadow.share * 100).toFixed(2))}% of ${r.rollout.shadow.methods.join('/')} mirrored)` : '';
+      const mode = r.rollout ? `rollout steps ${r.rollout.steps.join(',')}%${shadow}${checks > 0 ? `, ${checks} check${checks === 1 ? '' : 's'}` : ''}` : `weight ${r.weight}%`;
       lines.push(`  route ${r.name}: ${match} → stable ${r.stable.endpoints.length} endpoint(s), ${canary}, ${mode}`);
     }
     const certErrors: string[] = [];

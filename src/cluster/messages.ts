@@ -1,12 +1,22 @@
 import type { Registry } from 'prom-client';
+
+/** How the primary hands its sticky-cookie key to the workers it forks (hex). */
+export const STICKY_KEY_ENV = 'CUTOVER_STICKY_KEY';
 import type { SerializedTrafficWindow } from '../analysis/window-codec.js';
-import type { RoutePhase } from '../routing/route-state.js';
+import type { SerializedShadowWindow } from '../analysis/shadow-window.js';
+import type { RoutePhase, ShadowExample } from '../routing/route-state.js';
 
 /** Metric snapshots as prom-client's getMetricsAsJSON() produces them; what AggregatorRegistry sums. */
 export type MetricSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 /** The live part of one route, as the primary's controller left it. */
-export interface RouteStateSync { name: string; weight: number; phase: RoutePhase }
+export interface RouteStateSync {
+  name: string;
+  weight: number;
+  phase: RoutePhase;
+  /** The shadow step's share (0–1) while shadowing; absent or 0 otherwise. */
+  shadowShare?: number;
+}
 
 /** Primary → worker. */
 export type PrimaryMessage =
@@ -26,6 +36,8 @@ export type WorkerMessage =
     /** Per route: the analysis window filled since the last report (TrafficWindow.toJSON()). */
     windows: Record<string, SerializedTrafficWindow>;
     counts: CountDelta[];
+    /** Per shadowing route: its pairs since the last report and the mismatch examples seen meanwhile. */
+    shadow?: Record<string, { window: SerializedShadowWindow; examples: ShadowExample[] }>;
     /** Cumulative data-plane metrics of this worker (not deltas: a lost message loses nothing). */
     metrics: MetricSnapshot;
     /** The worker's process metrics, sent every few reports: collecting them reads /proc. */

@@ -1,9 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CutoverApp } from '../app.js';
+import { ShadowWindow } from '../analysis/shadow-window.js';
 import { TrafficWindow } from '../analysis/window.js';
 import { exitAfterFlush, type Logger } from '../log.js';
 import { ClusterMetrics } from './metrics-merge.js';
-import { STATE_POLL_INTERVAL_MS, STATE_RESYNC_INTERVAL_MS, isWorkerMessage, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
+import { processStickySecret } from '../routing/sticky.js';
+import { STICKY_KEY_ENV, STATE_POLL_INTERVAL_MS, STATE_RESYNC_INTERVAL_MS, isWorkerMessage, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
 
 /** A worker that dies younger than this counts as a crash loop and is restarted with back-off. */
 const STABLE_UPTIME_MS = 5_000;
@@ -68,7 +70,8 @@ export class ClusterPrimary {
   }
 
   private fork(): void {
-    const worker = cluster.fork({ CUTOVER_WORKER: '1' });
+    // One sticky key for every worker, so a client keeps its version whichever worker it reaches.
+    const worker = cluster.fork({ CUTOVER_WORKER: '1', [STICKY_KEY_ENV]: processStickySecret().toString('hex') });
     this.startedAt.set(worker.id, Date.now());
   }
 
@@ -95,6 +98,15 @@ export class ClusterPrimary {
             if (state) state.window.addFrom(TrafficWindow.fromJSON(data));
           } catch (err) {
             this.log.warn({ worker: worker.id, route: name, err }, 'ignored a malformed window from a worker');
+          }
+        }
+        for (const [name, s] of Object.entries(m.shadow ?? {})) {
+          const state = this.app.states.get(name);
+          try {
+            if (state?.shadowWindow) state.shadowWindow.addFrom(ShadowWindow.fromJSON(s.window));
+            if (state) for (const e of s.examples) state.addShadowExample(e);
+          } catch (err) {
+            this.log.warn({ worker: worker.id, route: name, err }, 'ignored a malformed shadow window from a worker');
           }
         }
         for (const c of m.counts) {
@@ -127,7 +139,7 @@ export class ClusterPrimary {
   }
 
   private routeStates(): RouteStateSync[] {
-    return [...this.app.states.values()].map((s) => ({ name: s.name, weight: s.weight, phase: s.phase }));
+    return [...this.app.states.values()].map((s) => ({ name: s.name, weight: s.weight, phase: s.phase, shadowShare: s.shadowShare }));
   }
 
   /** Pushes weights and phases when one changed since the last push, and every second regardless. */
@@ -135,7 +147,7 @@ export class ClusterPrimary {
     const now = Date.now();
     let changed = force || now - this.lastResync >= STATE_RESYNC_INTERVAL_MS;
     for (const s of this.app.states.values()) {
-      const sig = `${s.weight}/${s.phase}`;
+      const sig = `${s.weight}/${s.phase}/${s.shadowShare}`;
       if (this.lastSent.get(s.name) !== sig) {
         this.lastSent.set(s.name, sig);
         changed = true;

@@ -1,8 +1,11 @@
 import { CutoverApp } from '../app.js';
 import type { SerializedTrafficWindow } from '../analysis/window-codec.js';
 import { exitAfterFlush, type Logger } from '../log.js';
+import { ShadowWindow } from '../analysis/shadow-window.js';
+import { DEFAULT_SHADOW } from '../config/defaults.js';
 import type { VersionRecorder } from '../metrics/recorder.js';
-import { PROCESS_METRICS_EVERY, REPORT_INTERVAL_MS, isPrimaryMessage, type CountDelta, type MetricSnapshot, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
+import { useProcessStickySecret } from '../routing/sticky.js';
+import { STICKY_KEY_ENV, PROCESS_METRICS_EVERY, REPORT_INTERVAL_MS, isPrimaryMessage, type CountDelta, type MetricSnapshot, type PrimaryMessage, type RouteStateSync, type WorkerMessage } from './messages.js';
 
 /** Metrics the primary owns (it runs the controller and the config); a worker's copies would be summed wrongly. */
 const PRIMARY_OWNED = /^cutover_(canary_weight|rollout_|config_reloads_total)/;
@@ -13,6 +16,8 @@ const PRIMARY_OWNED = /^cutover_(canary_weight|rollout_|config_reloads_total)/;
  * It never writes the state file and runs no controller.
  */
 export async function runWorker(configFile: string, log: Logger, logLevelFromConfig = false): Promise<void> {
+  const key = process.env[STICKY_KEY_ENV];
+  if (key) useProcessStickySecret(Buffer.from(key, 'hex'));
   let app: CutoverApp;
   try {
     app = await CutoverApp.start({ configFile, logger: log, role: 'worker', watch: false, logLevelFromConfig });
@@ -61,6 +66,10 @@ function applyState(app: CutoverApp, routes: RouteStateSync[]): void {
     if (!state) continue;
     state.weight = r.weight;
     state.phase = r.phase;
+    const share = r.shadowShare ?? 0;
+    if (share > 0 && state.shadowWindow === null) state.startShadow(share, DEFAULT_SHADOW.examples);
+    else if (share > 0) state.shadowShare = share;
+    else if (state.shadowWindow !== null) state.stopShadow();
   }
 }
 
@@ -93,6 +102,7 @@ function send(m: WorkerMessage): void {
 export class WorkerReporter {
   private readonly lastCounts = new WeakMap<VersionRecorder, { requests: number; failures: number }>();
   private reports = 0;
+  private shadowSpare = new ShadowWindow();
 
   constructor(private readonly app: CutoverApp) {}
 
@@ -101,6 +111,17 @@ export class WorkerReporter {
     for (const state of this.app.states.values()) {
       const filled = state.drainWindow();
       if (!filled.isEmpty()) windows[state.name] = filled.toJSON();
+    }
+    const shadow: NonNullable<Extract<WorkerMessage, { cutover: 'report' }>['shadow']> = {};
+    for (const state of this.app.states.values()) {
+      const filled = state.drainShadowWindow(this.shadowSpare);
+      if (filled === null) continue;
+      this.shadowSpare = filled;
+      const examples = state.shadowExamples;
+      if (filled.isEmpty() && examples.length === 0) continue;
+      // The primary keeps the examples; a worker only forwards the new ones.
+      state.shadowExamples = [];
+      shadow[state.name] = { window: filled.toJSON(), examples };
     }
     const counts: CountDelta[] = [];
     for (const route of this.app.proxy.routeTable.routes) {
@@ -119,6 +140,7 @@ export class WorkerReporter {
       if (metric) metrics.push((await metric.get()) as MetricSnapshot[number]);
     }
     const message: WorkerMessage = { cutover: 'report', windows, counts, metrics };
+    if (Object.keys(shadow).length > 0) message.shadow = shadow;
     if (this.reports++ % PROCESS_METRICS_EVERY === 0) {
       message.process = (await registry.getMetricsAsJSON()).filter((m) => !m.name.startsWith('cutover_'));
     }

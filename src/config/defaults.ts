@@ -8,6 +8,9 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_STICKY_MAX_AGE_MS = 86_400_000;
 export const DEFAULT_GATE_TIMEOUT_MS = 60_000;
 export const RELOAD_DEBOUNCE_MS = 200;
+/** Fleet leader lease: a new leader takes over within it after the old one dies. */
+export const DEFAULT_FLEET_LEASE_TTL_MS = 3_000;
+export const MIN_FLEET_LEASE_TTL_MS = 500;
 /** `log.level` and `--log-level`: pino's levels, from the fewest lines to the most, and off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -85,4 +88,18 @@ export const DEFAULT_CHECK = {
   timeoutMs: 5_000,
   failureLimit: 1,
   noData: 'hold',
+} as const;
+
+/** The shadow step (rollout.shadow): mirrored reads compared with stable's answers before any user sees the canary. */
+export const DEFAULT_SHADOW = {
+  methods: ['GET', 'HEAD'],
+  mismatchTolerance: 0.01,
+  /** Shadow requests in flight per route; beyond it a mirror is dropped and counted, never queued. */
+  maxInFlight: 64,
+  /** The shadow copy's own deadline (headers and body): a slow canary costs the client nothing. */
+  timeoutMs: 5_000,
+  /** Bodies up to this size are kept for a structural (JSON) comparison; larger ones are compared by SHA-256. */
+  compareBodyLimit: 64 * 1024,
+  /** Mismatch examples kept per route for the API, the dashboard and `cutover status`. */
+  examples: 5,
 } as const;

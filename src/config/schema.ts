@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { checksSchema } from './checks-schema.js';
 import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
   DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_EJECTION, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
-  LOG_LEVELS, DEFAULT_FAILURE,
+  LOG_LEVELS, DEFAULT_FAILURE, DEFAULT_SHADOW, DEFAULT_FLEET_LEASE_TTL_MS, MIN_FLEET_LEASE_TTL_MS,
 } from './defaults.js';
 import { GRPC_STATUS_NAMES, grpcStatusCode } from './grpc-status.js';
 
@@ -145,6 +146,24 @@ const gate = z.union([
   }),
 ], { error: 'a gate is { http: { url, expectStatus } }, { command: [program, args...] } or { migrations: { path, dialect: postgres|mysql|sqlserver|sqlite, phase: expand|contract } }' });
 
+const headerName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'must be a valid header name').transform((s) => s.toLowerCase());
+// $.a.b, $.items[*].id, $.list[0]: the subset of JSONPath that names fields to drop before comparing.
+const jsonPath = z.string().regex(/^\$((\.[A-Za-z_$][\w$-]*)|(\[(\*|\d+|'[^']*'|"[^"]*")\]))+$/, "must be a JSONPath such as $.generatedAt, $.items[*].updatedAt or $['odd key']");
+
+const shadow = z.strictObject({
+  share: percent.refine((p) => p > 0 && p <= 100, 'must be above 0% and at most 100%').transform((p) => p / 100),
+  methods: z.array(z.string().regex(/^[A-Za-z]+$/, 'must be an HTTP method such as GET').transform((m) => m.toUpperCase())).min(1, 'needs at least one method').default([...DEFAULT_SHADOW.methods]),
+  mismatchTolerance: fraction.refine((f) => f > 0 && f < 0.5, 'must be above 0% and below 50% (0% would make one mismatch a certainty, not a test)').default(DEFAULT_SHADOW.mismatchTolerance),
+  ignore: z.strictObject({
+    headers: z.array(headerName).default([]),
+    jsonPaths: z.array(jsonPath).default([]),
+  }).default({ headers: [], jsonPaths: [] }),
+  redactHeaders: z.array(headerName).default([]),
+  maxInFlight: z.number().int().min(1).max(10_000).default(DEFAULT_SHADOW.maxInFlight),
+  timeout: duration.refine((ms) => ms > 0, 'must be above 0').default(DEFAULT_SHADOW.timeoutMs),
+  compareBodyLimit: size.default(DEFAULT_SHADOW.compareBodyLimit),
+});
+
 const rollout = z.strictObject({
   steps: z.array(percent).min(1, 'needs at least one step').default([...DEFAULT_ROLLOUT.steps]),
   minStepDuration: duration.default(DEFAULT_ROLLOUT.minStepDurationMs),
@@ -159,6 +178,7 @@ const rollout = z.strictObject({
   gates: z.array(gate).default([]),
   /** Run once the canary is promoted; the result is recorded and notified, never un-promotes. */
   afterPromotion: z.array(gate).default([]),
+  shadow: shadow.optional(),
   notify: z.array(z.strictObject({
     url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     headers: z.record(z.string(), z.string()).optional(),
@@ -202,6 +222,16 @@ const limits = z.strictObject({
   underscoreHeaders: z.enum(['drop', 'reject', 'allow']).default(DEFAULT_LIMITS.underscoreHeaders),
 });
 
+// Many replicas, one rollout per route (src/fleet/). The replica id defaults to host and pid so
+// two processes on one host never share an id, which would let both believe they hold the lease.
+const fleet = z.strictObject({
+  redis: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379/0'),
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must match [A-Za-z0-9._-]+ (it is the Redis key prefix)').max(100),
+  replica: z.string().regex(/^[^\s|]+$/, 'must be a non-empty id without spaces or "|", unique per replica (e.g. ${HOSTNAME})').max(200)
+    .default(() => `${hostname()}-${process.pid}`),
+  leaseTtl: duration.refine((ms) => ms >= MIN_FLEET_LEASE_TTL_MS, { message: `must be at least ${MIN_FLEET_LEASE_TTL_MS}ms` }).default(DEFAULT_FLEET_LEASE_TTL_MS),
+});
+
 export const configSchema = z.strictObject({
   listen: listenAddress.default(DEFAULT_DATA_LISTEN),
   admin: z.strictObject({
@@ -220,6 +250,7 @@ export const configSchema = z.strictObject({
     access: z.boolean().default(false),
   }).default({ level: 'info', access: false }),
   limits: limits.default(() => limits.parse({})),
+  fleet: fleet.optional(),
   routes: z.array(route).min(1, 'needs at least one route'),
 });
 
@@ -228,7 +259,9 @@ export type RouteConfig = CutoverConfig['routes'][number];
 export type UpstreamConfig = RouteConfig['upstream'];
 export type RolloutConfig = NonNullable<RouteConfig['rollout']>;
 export type GateConfig = RolloutConfig['gates'][number];
+export type ShadowConfig = NonNullable<RolloutConfig['shadow']>;
 export type LimitsConfig = CutoverConfig['limits'];
 export type TlsConfig = NonNullable<CutoverConfig['tls']>;
 export type FailureConfig = RouteConfig['failure'];
 export type UpstreamProtocol = UpstreamConfig['protocol'];
+export type FleetConfig = NonNullable<CutoverConfig['fleet']>;

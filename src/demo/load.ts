@@ -4,6 +4,8 @@ import { Pool } from 'undici';
 export interface LoadOptions {
   /** The proxy's data-plane origin, e.g. http://127.0.0.1:8080. */
   target: string;
+  /** With `cutover demo --fleet N`: every replica's data plane, served round-robin (`target` is the first). */
+  targets?: string[];
   /** Requests per second. */
   rate: number;
   /** Hard cap on requests sent, whatever the time. */
@@ -39,7 +41,8 @@ interface Sample { at: number; ms: number; failed: boolean }
  * proxy's own numbers.
  */
 export class SyntheticLoad {
-  private readonly pool: Pool;
+  /** One per target; requests go round-robin over them (a load balancer in front of a fleet). */
+  private readonly pools: Pool[];
   private readonly maxInFlight: number;
   private readonly versionOf: NonNullable<LoadOptions['versionOf']>;
   private timer: NodeJS.Timeout | null = null;
@@ -55,7 +58,7 @@ export class SyntheticLoad {
 
   constructor(private readonly options: LoadOptions) {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.pool = new Pool(options.target, { connections: this.maxInFlight, pipelining: 1 });
+    this.pools = (options.targets ?? [options.target]).map((t) => new Pool(t, { connections: this.maxInFlight, pipelining: 1 }));
     this.versionOf = options.versionOf ?? defaultVersionOf;
   }
 
@@ -70,7 +73,7 @@ export class SyntheticLoad {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
-    await this.pool.close();
+    await Promise.all(this.pools.map((p) => p.close()));
   }
 
   get done(): boolean {
@@ -111,7 +114,7 @@ export class SyntheticLoad {
     this.totals.sent++;
     this.inFlight++;
     const startedAt = performance.now();
-    this.pool.request({ method: 'GET', path: `/demo/${this.totals.sent}` }).then(async (res) => {
+    this.pools[this.totals.sent % this.pools.length]!.request({ method: 'GET', path: `/demo/${this.totals.sent}` }).then(async (res) => {
       await res.body.dump();
       this.totals.answered++;
       const failed = res.statusCode >= 500;

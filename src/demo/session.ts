@@ -13,6 +13,7 @@ import type { ApiRoute } from '../admin/dashboard-model.js';
 import { CutoverApp } from '../app.js';
 import { createLogger } from '../log.js';
 import { BAD_CANARY_ERROR_RATE, DEMO_MEDIAN_LATENCY_MS, DEMO_ROUTE, demoConfig, demoSchedule } from './config.js';
+import { startDemoFleet, type DemoFleet } from './fleet.js';
 import { SyntheticLoad } from './load.js';
 import { DemoTerminal } from './terminal.js';
 import { createDemoUpstream } from './upstream.js';
@@ -25,6 +26,8 @@ export interface DemoOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Aborted on Ctrl-C: the demo stops, cleans up and still prints its summary. */
   signal?: AbortSignal;
+  /** `--fleet N [--redis URL]`: N replicas sharing the rollout through Redis. */
+  fleet?: { replicas: number; redisUrl?: string };
 }
 
 export interface DemoResult { end: DemoEnd; summary: string; logFile: string }
@@ -44,6 +47,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const logStream = createWriteStream(logFile);
   const servers: Server[] = [];
   let app: CutoverApp | undefined;
+  let fleet: DemoFleet | undefined;
   let load: SyntheticLoad | undefined;
   const terminal = new DemoTerminal(options.out);
   const startedAt = performance.now();
@@ -54,18 +58,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const stableUrl = await listen(servers, createDemoUpstream({ name: 'v1', latencyMs: DEMO_MEDIAN_LATENCY_MS }));
     const canaryUrl = await listen(servers, createDemoUpstream({ name: 'v2', latencyMs: DEMO_MEDIAN_LATENCY_MS, errorRate: options.badCanary ? BAD_CANARY_ERROR_RATE : 0 }));
     const configFile = join(dir, 'cutover.yaml');
-    await writeFile(configFile, stringify(demoConfig({ stableUrl, canaryUrl, dir, schedule: demoSchedule(options.durationS) })));
+    const config = demoConfig({ stableUrl, canaryUrl, dir, schedule: demoSchedule(options.durationS) });
+    await writeFile(configFile, stringify(config));
     // Logs go to a file so the live view owns the terminal.
-    app = await CutoverApp.start({ configFile, logger: createLogger({ destination: logStream }), watch: false });
+    const logger = createLogger({ destination: logStream });
+    if (options.fleet) {
+      fleet = await startDemoFleet({ count: options.fleet.replicas, redisUrl: options.fleet.redisUrl, dir, config, logger });
+      app = fleet.apps[0]!;
+    } else {
+      app = await CutoverApp.start({ configFile, logger, watch: false });
+    }
     const adminUrl = `http://127.0.0.1:${app.adminAddress.port}`;
-    load = new SyntheticLoad({ target: `http://127.0.0.1:${app.dataAddress.port}`, rate: options.rate, maxRequests: Math.ceil(options.rate * options.durationS) });
+    const targets = (fleet?.apps ?? [app]).map((a) => `http://127.0.0.1:${a.dataAddress.port}`);
+    load = new SyntheticLoad({ target: targets[0]!, targets, rate: options.rate, maxRequests: Math.ceil(options.rate * options.durationS) });
     load.start();
     let endedAt: number | undefined;
     // Bounded by the time limit: every pass either sleeps REFRESH_MS or ends the loop.
     for (;;) {
       const now = performance.now();
       const route = await fetchRoute(adminUrl, DEMO_ROUTE).catch(() => frame?.route ?? null);
-      frame = { route, client: load.stats(now), elapsedMs: now - startedAt, limitMs, dashboardUrl: `${adminUrl}/`, badCanary: options.badCanary };
+      frame = {
+        route, client: load.stats(now), elapsedMs: now - startedAt, limitMs, dashboardUrl: `${adminUrl}/`, badCanary: options.badCanary,
+        ...(fleet ? { fleet: fleet.rows(DEMO_ROUTE) } : {}),
+      };
       terminal.draw(frame);
       if (endedAt === undefined) {
         if (route?.phase === 'promoted' || route?.phase === 'reverted') {
@@ -89,7 +104,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     terminal.finish();
     await load?.stop();
-    await app?.stop(2_000);
+    if (fleet) await fleet.stop();
+    else await app?.stop(2_000);
     await Promise.all(servers.map(closeServer));
     logStream.end();
     await once(logStream, 'close').catch(() => undefined);

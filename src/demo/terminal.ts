@@ -33,6 +33,8 @@ export class DemoTerminal {
       this.lastProgressAt = frame.elapsedMs;
       const r = frame.route;
       this.out.write(`  ${(frame.elapsedMs / 1000).toFixed(0)} s: ${r.name} ${r.phase} at ${r.weight} %, stable ${r.stable.requests} req, canary ${r.canary?.requests ?? 0} req\n`);
+      // Each replica's own weight: the same on every one is what a fleet promises.
+      if (frame.fleet) this.out.write(`    replicas: ${frame.fleet.map((f) => `${f.id}${f.leader ? ' (leader)' : ''} ${f.phase} ${f.weight} %`).join(', ')}\n`);
     }
   }
 

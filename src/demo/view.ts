@@ -1,4 +1,5 @@
 import { describeStep, formatCount, formatMs, formatPercent, type ApiRoute, type ApiTransition } from '../admin/dashboard-model.js';
+import type { DemoReplicaRow } from './fleet.js';
 import type { ClientStats } from './load.js';
 
 /** Everything one frame of the demo's terminal view shows; rendering is a pure function of it. */
@@ -9,6 +10,8 @@ export interface DemoFrame {
   limitMs: number;
   dashboardUrl: string;
   badCanary: boolean;
+  /** `--fleet N`: each replica as this process sees it (the same weight everywhere is the point). */
+  fleet?: DemoReplicaRow[];
 }
 
 export interface RenderOptions { width?: number; color?: boolean }
@@ -92,6 +95,14 @@ export function renderDemoView(frame: DemoFrame, options: RenderOptions = {}): s
   const verdict = route.rollout?.verdict;
   if (verdict) lines.push(`  verdict: ${verdict.outcome} — ${verdict.reason}`);
   else if (route.rollout?.reason) lines.push(`  ${route.rollout.reason}`);
+  if (frame.fleet) {
+    lines.push('');
+    lines.push(`replicas (one Redis; the leader decides on all their traffic):`);
+    for (const r of frame.fleet) {
+      const role = r.leader ? paint(color, '1', 'leader  ') : 'follower';
+      lines.push(`  ${r.id.padEnd(10)} ${role}  ${paint(color, phaseColor(r.phase), r.phase.padEnd(11))} canary ${String(r.weight).padStart(3)} %  ${String(r.requestsPerSecond).padStart(4)} req/s${r.storeUp ? '' : '  store DOWN (fail static)'}`);
+    }
+  }
   const history = route.history ?? [];
   lines.push('');
   lines.push(history.length > 0 ? 'decisions:' : 'decisions: none yet');

@@ -32,6 +32,7 @@ export class CutoverMetrics {
   readonly healthyEndpoints: Gauge<'route' | 'version'>;
   readonly upstreamConnects: Counter<'route' | 'version'>;
   readonly configReloads: Counter<'result'>;
+  readonly shadowRequests: Counter<'route' | 'result'>;
   private sources: GaugeSources | null = null;
   /** Per (route, version): requests and durations not yet folded into the two metrics above (pending.ts). */
   private readonly pending = new Map<string, PendingSeries>();
@@ -51,6 +52,7 @@ export class CutoverMetrics {
     this.retries = new Counter({ name: 'cutover_retries_total', help: 'Requests retried on stable after a failed canary attempt', labelNames: ['route', 'reason'], registers });
     this.upstreamConnects = new Counter({ name: 'cutover_upstream_connects_total', help: 'New upstream connections opened', labelNames: ['route', 'version'], registers });
     this.configReloads = new Counter({ name: 'cutover_config_reloads_total', help: 'Config reloads by result (success, failure)', labelNames: ['result'], registers });
+    this.shadowRequests = new Counter({ name: 'cutover_shadow_requests_total', help: 'Requests mirrored to the canary in the shadow step, by result (match, mismatch, error, dropped)', labelNames: ['route', 'result'], registers });
     const sourcesOf = (): GaugeSources | null => this.sources;
     this.canaryWeight = new Gauge({
       name: 'cutover_canary_weight', help: 'Percent of requests drawn to the canary', labelNames: ['route'], registers,

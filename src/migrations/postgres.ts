@@ -28,7 +28,13 @@ export async function parsePostgres(text: string, tokens: readonly Token[]): Pro
   } catch (err) {
     return { statements: [], failure: { offset: toChar(sqlErrorOffset(err)), message: (err as Error).message } };
   }
-  const firstTokenFrom = (offset: number): number => tokens.find((t) => t.kind !== 'comment' && t.start >= offset)?.start ?? offset;
+  // Statements come in file order, so one cursor over the tokens finds each first token (no rescans).
+  const code = tokens.filter((t) => t.kind !== 'comment');
+  let cursor = 0;
+  const firstTokenFrom = (offset: number): number => {
+    while (cursor < code.length && code[cursor]!.start < offset) cursor++;
+    return code[cursor]?.start ?? offset;
+  };
   const statements: Statement[] = [];
   for (const raw of result.stmts ?? []) {
     const loc = toChar(raw.stmt_location ?? 0);

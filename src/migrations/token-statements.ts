@@ -22,6 +22,8 @@ export function fromTokens(_text: string, r: TokenRun, dialect: Dialect): Statem
   if (dialect === 'sqlserver') {
     if (isWord(t[0], 'DECLARE') && t[1]?.kind === 'variable') return empty(r);
     if (sessionOption(t)) return empty(r);
+    // PRINT writes a message, THROW and RAISERROR raise one: none of them touches the schema.
+    if (isWord(t[0], 'PRINT', 'THROW', 'RAISERROR')) return empty(r);
     const transfer = schemaTransfer(t);
     if (transfer) return { ...empty(r), changes: [transfer], lock: 'ACCESS EXCLUSIVE', lockedTables: [transfer.table] };
     const rename = spRename(t);

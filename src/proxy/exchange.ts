@@ -9,6 +9,7 @@ import { downstreamResponseHeaders, trailerObject } from './headers.js';
 import { grpcStatusInRaw, headerObject, isGrpcRequest, respondTrailersOnly, writeGrpcStatus } from './grpc.js';
 import type { ProxyContext } from './context.js';
 import { bodyBroken, bodyReplayable } from './request-body.js';
+import type { ShadowPair } from './shadow.js';
 
 const kExchange = Symbol('cutover.exchange');
 type TaggedResponse = ServerResponse & { [kExchange]?: ProxyExchange };
@@ -18,6 +19,15 @@ class ClientGoneError extends Error {
   readonly code = 'CUTOVER_CLIENT_GONE';
 }
 const CLIENT_GONE = new ClientGoneError('the client closed the connection');
+
+class BodyIncompleteError extends Error {
+  readonly code = 'CUTOVER_BODY_INCOMPLETE';
+}
+const BODY_INCOMPLETE = new BodyIncompleteError('the request body can never be completed: the parser refused it');
+class BodyTimeoutError extends Error {
+  readonly code = 'ERR_HTTP_REQUEST_TIMEOUT';
+}
+const BODY_TIMEOUT = new BodyTimeoutError('the request body did not arrive within limits.requestTimeout');
 
 /**
  * One request in flight to one upstream: the undici dispatch handler that
@@ -32,6 +42,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private status = 0;
   private finished = false;
   private clientGone = false;
+  private bodyIncomplete: Error | null = null;
   private retried = false;
   /** A gRPC call: its grpc-status, not only its HTTP status, says whether it failed (route.failure). */
   private readonly grpc: boolean;
@@ -41,6 +52,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private trailersOnly: string[] | null = null;
   /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
   requestBody: Readable | null = null;
+  /** Set while the route is shadowing and this request was mirrored: it is told stable's answer (shadow.ts). */
+  shadow: ShadowPair | null = null;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -85,6 +98,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     if (this.clientGone) abort(CLIENT_GONE);
+    else if (this.bodyIncomplete) abort(this.bodyIncomplete);
     else this.abortUpstream = abort;
   }
 
@@ -97,6 +111,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.resumeUpstream = resume;
     if (this.grpc) this.grpcStatus = grpcStatusInRaw(rawHeaders);
+    this.shadow?.stableHeaders(statusCode, rawHeaders);
     const headers = downstreamResponseHeaders(rawHeaders);
     this.pool.answered();
     // Appended, not res.setHeader(): writeHead with a list would collapse the upstream's own Set-Cookie lines.
@@ -127,6 +142,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     // A body after grpc-status in the headers is not gRPC; pass it on as it came.
     if (this.trailersOnly !== null) this.flushHeld();
+    this.shadow?.stableData(chunk);
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
     return ok;
@@ -138,6 +154,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     if (this.trailersOnly !== null && t === null) {
       respondTrailersOnly(this.res, headerObject(this.status, this.trailersOnly));
       this.trailersOnly = null;
+      this.shadow?.stableComplete();
       this.finish(this.status, this.route.failure.failedStatus(this.status) || this.route.failure.failedGrpc(this.grpcStatus!), this.analysed);
       return;
     }
@@ -145,6 +162,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // HTTP/1.1 can carry trailers only in a chunked body; HTTP/2 always can (RFC 9113 §8.1).
     if (t !== null && (this.req.httpVersionMajor === 2 || !this.res.getHeader('content-length'))) this.res.addTrailers(t);
     this.res.end();
+    this.shadow?.stableComplete();
     let failed = this.route.failure.failedStatus(this.status);
     if (this.grpc && !failed) {
       const status = t?.['grpc-status'] ?? this.grpcStatus;
@@ -218,6 +236,19 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     return true;
   }
 
+  /**
+   * Node's parser refused a byte inside this request's body, so it can never be completed:
+   * the upstream request is aborted now (never left to wait for the rest), and the client gets
+   * 400 through this request's own response, so it goes out after any response still owed
+   * before it: 408 when `limits.requestTimeout` ran out, else 400. False when the exchange is already over.
+   */
+  bodyFailed(status: number): boolean {
+    if (this.finished || this.res.writableFinished) return false;
+    this.bodyIncomplete = status === 408 ? BODY_TIMEOUT : BODY_INCOMPLETE;
+    if (this.abortUpstream) this.abortUpstream(this.bodyIncomplete);
+    return true;
+  }
+
   /** Called when the client connection closes, for any reason. */
   clientClosed(): void {
     // Node's HTTP/2 compatibility response reports writableFinished once its stream closed, even when
@@ -241,6 +272,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private finish(code: number, failed: boolean, analysed: boolean): void {
     if (this.finished) return;
     this.finished = true;
+    // After stableComplete() this is a no-op; on every other ending there is nothing to compare.
+    this.shadow?.stableFailed();
     this.target.recorder.record(code, this.ctx.now() - this.startedAt, failed, analysed);
     this.ctx.requestDone(this.route, this.target.name, code, this.req, this.startedAt);
   }

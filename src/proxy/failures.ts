@@ -30,6 +30,8 @@ export function classifyFailure(err: unknown, clientGone: boolean): ClassifiedFa
   if (c.startsWith('HPE_') || PROTOCOL.has(c) || (err as { name?: unknown } | null)?.name === 'HTTPParserError') return { side: 'upstream', kind: 'protocol', status: 502, beforeSend: false };
   // A chunked request body grew past limits.maxBodySize (body-limit.ts): the client's doing.
   if (c === 'CUTOVER_BODY_TOO_LARGE') return { side: 'downstream', kind: null, status: 413, beforeSend: false };
+  // Node's parser refused a byte inside the request body (bad chunk framing, EOF): it can never be completed.
+  if (c === 'CUTOVER_BODY_INCOMPLETE') return { side: 'downstream', kind: null, status: 400, beforeSend: false };
   // A Content-Length body read off the socket of a refused upgrade was too slow (upgrade-fallback.ts).
   if (c === 'ERR_HTTP_REQUEST_TIMEOUT') return { side: 'downstream', kind: null, status: 408, beforeSend: false };
   if (c === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || c === 'UND_ERR_ABORTED' || c === 'ERR_STREAM_PREMATURE_CLOSE') {

@@ -9,7 +9,8 @@ import { exchangeOf } from './exchange.js';
 // it are still owed their responses, in order (RFC 9112 §9.3.2): a valid request
 // followed by a broken one gets its own response, then the 400, then the close.
 // The exception is a broken body: that request can never be completed, so it is
-// cut at once, upstream too, rather than left for the upstream to wait out.
+// aborted upstream at once rather than left for the upstream to wait out, and its
+// exchange answers 400 through the request's own response, still in order.
 
 type ParseError = Error & { code?: string; rawPacket?: Buffer; bytesParsed?: number };
 interface ClientSocket extends Socket {
@@ -40,11 +41,8 @@ export function answerParseError(err: ParseError, duplex: Duplex): void {
   const answer = rawAnswer(status, TEXT[status] ?? 'bad request');
   const last = socket.parser?.incoming;
   if (last != null && !last.complete) {
-    // The error is inside this request's body (bad chunk framing, the client's end
-    // of the stream): answer now and abort it upstream, whoever else is waiting.
-    answerNow(socket, answer);
-    exchangeOf(last)?.clientClosed();
-    return;
+    // The error is inside this request's body (bad chunk framing, the client's end of the stream).
+    if (exchangeOf(last)?.bodyFailed(status)) return;
   }
   afterOwedResponses(socket, answer);
 }

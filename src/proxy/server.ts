@@ -15,6 +15,7 @@ import { guardRequest, type Rejection } from './request-guard.js';
 import type { CertificateStore } from './certificate-store.js';
 import { authorityOf, guardHttp2Request } from './http2-guard.js';
 import { DataListener } from './listener.js';
+import { startShadowCopy } from './shadow.js';
 import { detachedResponse, SocketBody, withoutHttp2Settings } from './upgrade-fallback.js';
 import { isWebSocketUpgrade, type WebSocketTunnels } from './websocket.js';
 
@@ -136,6 +137,9 @@ export class ProxyServer {
     const exchange = new ProxyExchange(ctx, route, req, res, choice.target, choice.pool, headers, facts.hasBody, choice.analysed, startedAt);
     if (verdict === 'chunked') exchange.requestBody = new BodyLimiter(req, ctx.limits.maxBodySize);
     else if (upgradeHead !== null && facts.hasBody) exchange.requestBody = this.upgradeBody(req, res, upgradeHead);
+    // Only a route in its shadow step pays for more than this one read; only stable's drawn answers are
+    // mirrored (a request forced by the override header is a probe, left out like in the analysis).
+    if (route.state.shadowShare > 0 && choice.analysed && choice.target === route.stable) exchange.shadow = startShadowCopy(ctx, route, req, headers, facts.hasBody, startedAt);
     exchange.start();
   }
 

@@ -24,6 +24,15 @@ export class TransitionAnnouncer {
   }
 
   announce(r: RouteRollout, t: TransitionRecord): void {
+    this.announceLocally(r, t);
+    this.notifier.send(r.config.rollout?.notify ?? [], {
+      type: 'transition', route: r.name, from: t.from, to: t.to, weight: t.weight, step: t.step, steps: [...r.policy.steps],
+      revision: r.state.revision, reason: t.reason, at: new Date(t.at).toISOString(),
+    });
+  }
+
+  /** In-process listeners only: a fleet follower shows the leader's transitions but leaves the webhooks to it. */
+  announceLocally(r: RouteRollout, t: TransitionRecord): void {
     const notice: TransitionNotice = { route: r.name, ...t };
     for (const listener of this.listeners) {
       try {
@@ -32,10 +41,6 @@ export class TransitionAnnouncer {
         this.log.error({ err, route: r.name }, 'transition listener failed');
       }
     }
-    this.notifier.send(r.config.rollout?.notify ?? [], {
-      type: 'transition', route: r.name, from: t.from, to: t.to, weight: t.weight, step: t.step, steps: [...r.policy.steps],
-      revision: r.state.revision, reason: t.reason, at: new Date(t.at).toISOString(),
-    });
   }
 
   close(): void {

@@ -17,8 +17,9 @@ import { executeEffect, type EffectHost } from './effects.js';
 import { runGates } from './gates.js';
 import { registerRolloutMetrics } from './metrics.js';
 import { rolloutPolicy } from './policy.js';
-import { analyse, newRouteRollout, reconfigure, type RouteRollout } from './route-rollout.js';
-import { readStateFile, setAsideStateFile, writeStateFile, type StateFileRead } from './state-file.js';
+import { analyse, drain, newRouteRollout, reconfigure, type RouteRollout, type WindowSource } from './route-rollout.js';
+import type { StateFileRead } from './state-file.js';
+import { StateFileStore, type RolloutStore } from './store.js';
 import { transition } from './transition.js';
 import { rolloutFields, type RolloutFields } from './view.js';
 import type { GatePurpose, OperatorAction, Refusal, RolloutEvent, RolloutState } from './types.js';
@@ -41,6 +42,10 @@ export interface RolloutControllerDeps {
   tickMs?: number;
   /** Where the rollout metrics are registered (the app's registry). */
   registry?: Registry;
+  /** Where states are kept; the state file at `stateFile` unless given (a fleet passes its Redis store). */
+  store?: RolloutStore;
+  /** Where each route's traffic comes from; its own data plane unless given (a fleet sums every replica's). */
+  windows?: WindowSource;
 }
 
 export type CommandResult = { ok: true } | { ok: false; refusal: Refusal } | { ok: false; unknownRoute: true } | { ok: false; notPersisted: string };
@@ -56,8 +61,11 @@ export class RolloutController {
   private stopped = false;
   private readonly wallNow: () => number;
   private readonly monoNow: () => number;
+  private holding: string | null = null;
+  /** Routes that applied a shared state at least once (a fleet follower). */
+  private readonly adopted = new Set<string>();
 
-  private constructor(private readonly deps: RolloutControllerDeps, private saved: StateFileRead) {
+  private constructor(private readonly deps: RolloutControllerDeps, private saved: StateFileRead, private readonly store: RolloutStore) {
     this.announcer = new TransitionAnnouncer(deps.log);
     this.wallNow = deps.wallNow ?? Date.now;
     this.monoNow = deps.monoNow ?? (() => performance.now());
@@ -73,12 +81,19 @@ export class RolloutController {
 
   /** Reads the state file; call `onConfig` (via app.onConfig) next, then `ready()`. */
   static async create(deps: RolloutControllerDeps): Promise<RolloutController> {
-    const saved = await readStateFile(deps.stateFile);
-    if (saved.problem !== null) {
-      const aside = await setAsideStateFile(deps.stateFile, (deps.wallNow ?? Date.now)());
+    const store = (deps.store ?? new StateFileStore(deps.stateFile, deps.wallNow ?? Date.now)) as RolloutStore;
+    const saved = await store.load();
+    if (saved.problem !== null && store.setAside) {
+      const aside = await store.setAside();
       deps.log.error({ stateFile: deps.stateFile, keptAs: aside }, `${saved.problem}. Rollouts start paused at 0% and stay there until \`cutover resume ROUTE\`${aside ? `; the old file was kept as ${aside}` : ''}`);
     }
-    const controller = new RolloutController(deps, saved);
+    const controller = new RolloutController(deps, saved, store);
+    store.attach?.({
+      adopt: (route, state) => controller.adoptShared(route, state),
+      takeOver: (states) => controller.takeOver(states),
+      command: (route, action, weight) => controller.command(route, action, weight),
+      states: () => new Map([...controller.routes].map(([name, r]) => [name, r.state])),
+    });
     if (deps.registry) registerRolloutMetrics(deps.registry, controller);
     return controller;
   }
@@ -119,7 +134,7 @@ export class RolloutController {
       const routeState = this.deps.states.obtain(rc.name, policy.configWeight);
       let r = this.routes.get(rc.name);
       if (!r) {
-        r = newRouteRollout(rc, routeState, policy, at);
+        r = newRouteRollout(rc, routeState, policy, at, this.deps.windows);
         this.routes.set(rc.name, r);
         // Until the state file or the first step says otherwise, an automated canary gets nothing.
         if (policy.automated) routeState.weight = 0;
@@ -127,6 +142,12 @@ export class RolloutController {
         reconfigure(r, rc, routeState, policy);
       }
       const route = r;
+      if (!this.store.mayDecide()) {
+        // Another process decides: apply what it last wrote, or serve stable until it has written.
+        const saved = this.firstConfig ? this.saved.routes.get(rc.name) : undefined;
+        if (saved) this.adoptShared(rc.name, saved);
+        continue;
+      }
       const event: RolloutEvent = this.firstConfig
         ? { type: 'restore', at, saved: this.saved.routes.get(rc.name) ?? null, problem: this.saved.problem }
         : { type: 'config', at };
@@ -138,6 +159,10 @@ export class RolloutController {
 
   /** An operator action through the admin API. */
   command(name: string, action: OperatorAction, weight?: number): Promise<CommandResult> {
+    if (!this.store.mayDecide() && this.store.forward) {
+      if (!this.routes.has(name)) return Promise.resolve({ ok: false, unknownRoute: true });
+      return this.store.forward(name, action, weight);
+    }
     return this.enqueue(async () => {
       const r = this.routes.get(name);
       if (!r) return { ok: false, unknownRoute: true } as const;
@@ -165,6 +190,46 @@ export class RolloutController {
     return { wall: this.wallNow(), mono: this.monoNow() };
   }
 
+  /**
+   * A state another process decided (the fleet leader), applied through the same RouteState path
+   * as our own decisions; a follower runs no step analysis. A state about a canary this config does
+   * not have is not applied: that canary gets nothing here until the configs agree.
+   */
+  adoptShared(name: string, state: RolloutState): void {
+    const r = this.routes.get(name);
+    if (!r || this.store.mayDecide()) return;
+    const applicable = state.identity === r.policy.identity && state.automated === r.policy.automated;
+    const next = applicable ? state : { ...r.state, weight: 0 };
+    // Requests so far were drawn at the old weight: they belong to the old window.
+    drain(r, this.monoNow());
+    // The history a replica finds when it first adopts a route is the past, not news.
+    const lastAt = r.state.history.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+    const fresh = applicable && this.adopted.has(name) ? next.history.filter((t) => t.at > lastAt) : [];
+    this.adopted.add(name);
+    r.state = next;
+    r.step = null;
+    // The leader runs the step's checks; a follower (or a deposed leader) queries nothing.
+    r.checks?.stop();
+    r.routeState.weight = next.weight;
+    r.routeState.phase = next.phase;
+    for (const t of fresh) this.announcer.announceLocally(r, t);
+  }
+
+  /**
+   * This process now decides (it won the fleet lease): every route carries on from the shared
+   * state, or from the one it holds when the store has none (a store restarted empty), through
+   * the same `restore` transition a restart from the state file takes: same step, fresh evidence.
+   */
+  takeOver(saved: ReadonlyMap<string, RolloutState>): Promise<void> {
+    return this.enqueue(async () => {
+      const at = this.wallNow();
+      for (const r of this.routes.values()) {
+        const held = r.state.identity !== null || r.state.phase !== 'stable' ? r.state : null;
+        await this.dispatch(r, { type: 'restore', at, saved: saved.get(r.name) ?? held, problem: null });
+      }
+    });
+  }
+
   /** Every transition, after it took effect (SSE, metrics). Returns the unsubscribe function. */
   onTransition(listener: (t: TransitionNotice) => void): () => void {
     return this.announcer.listen(listener);
@@ -181,15 +246,26 @@ export class RolloutController {
     this.tickQueued = true;
     void this.enqueue(async () => {
       this.tickQueued = false;
+      const deciding = this.store.mayDecide();
+      const hold = deciding ? this.store.holdReason() : null;
+      if (hold !== this.holding) {
+        if (hold !== null) this.deps.log.warn({ reason: hold }, `rollouts hold (no step advances): ${hold}`);
+        else if (this.holding !== null) this.deps.log.info('rollouts may advance again');
+        this.holding = hold;
+      }
       for (const r of this.routes.values()) {
         const verdict = analyse(r, this.monoNow, this.wallNow);
-        if (verdict) await this.dispatch(r, verdict);
+        if (!verdict || !deciding) continue;
+        // A revert is always safe; passing a step while the fleet disagrees is not.
+        if (hold !== null && verdict.type === 'verdict' && verdict.outcome === 'pass') continue;
+        await this.dispatch(r, verdict);
       }
     });
   }
 
   private async dispatch(r: RouteRollout, event: RolloutEvent): Promise<CommandResult> {
     if (this.routes.get(r.name) !== r) return { ok: false, unknownRoute: true };
+    if (!this.store.mayDecide()) return { ok: false, notPersisted: 'this replica no longer holds the fleet lease, so it does not decide' };
     const { next, effects, refusal } = transition(r.state, event, r.policy);
     if (refusal) return { ok: false, refusal };
     if (!effects.some((e) => e.type === 'persist')) this.adopt(r, next);
@@ -214,14 +290,9 @@ export class RolloutController {
   private async persist(r: RouteRollout, next: RolloutState): Promise<string | null> {
     const all = new Map<string, RolloutState>();
     for (const [name, other] of this.routes) all.set(name, other === r ? next : other.state);
-    try {
-      await writeStateFile(this.deps.stateFile, all, this.wallNow());
-      return null;
-    } catch (err) {
-      const message = `cannot write the state file ${this.deps.stateFile}: ${(err as Error).message}; check the directory exists and is writable`;
-      this.deps.log.error({ route: r.name }, message);
-      return message;
-    }
+    const failure = await this.store.persist(r.name, next, all, this.wallNow());
+    if (failure !== null) this.deps.log.error({ route: r.name }, failure);
+    return failure;
   }
 
   private runGate(r: RouteRollout, purpose: GatePurpose, run: number): void {

@@ -5,6 +5,7 @@
 import type { Logger } from '../log.js';
 import { startChecks } from './checks/route-checks.js';
 import { drain, startAnalysis, type RouteRollout } from './route-rollout.js';
+import { startShadowStep, stopShadowStep } from './shadow-step.js';
 import type { GatePurpose, RolloutEffect, TransitionRecord } from './types.js';
 
 /** What the effects need from the controller that runs them. */
@@ -33,6 +34,12 @@ export function executeEffect(host: EffectHost, r: RouteRollout, effect: Exclude
     case 'stopStep':
       r.step = null;
       r.checks?.stop();
+      return;
+    case 'startShadow':
+      startShadowStep(r, host.monoNow(), host.log);
+      return;
+    case 'stopShadow':
+      stopShadowStep(r, host.monoNow());
       return;
     case 'runGate':
       host.runGate(r, effect.purpose, effect.run);

@@ -26,12 +26,15 @@ export function move(s: RolloutState, patch: Partial<RolloutState>, reason: stri
   const next: RolloutState = { ...s, ...patch, reason };
   const record: TransitionRecord = { at, from: s.phase, to: next.phase, weight: next.weight, step: next.step, reason };
   next.history = [...s.history, record].slice(-HISTORY_LIMIT);
+  // Leaving the shadow step by any way (pass, revert, pause, abort, new canary) stops the mirroring.
+  const leaving: RolloutEffect[] = s.phase === 'shadowing' && next.phase !== 'shadowing' ? [{ type: 'stopShadow' }] : [];
   const level = next.phase === 'reverted' || (next.phase === 'paused' && next.weight === 0 && s.phase !== 'paused') ? 'warn' : 'info';
   return {
     next,
     effects: [
       { type: 'persist' },
       { type: 'setWeight', weight: next.weight },
+      ...leaving,
       ...effects,
       { type: 'notify', transition: record },
       { type: 'log', level, message: `${s.phase} → ${next.phase} at ${next.weight}%: ${reason}` },
@@ -96,13 +99,27 @@ export function revert(s: RolloutState, at: number, reason: string): TransitionR
   ]);
 }
 
-/** From the first step: the gates first when there are any, else step 1 at once. */
+/** From the first step: the gates first when there are any, else the shadow step or step 1 at once. */
 export function startRollout(s: RolloutState, p: RolloutPolicy, at: number, reason: string): TransitionResult {
   const base = { ...s, ...canaryOf(p) };
   if (p.gateCount > 0) {
     return runGates(base, 'start', { step: -1, weight: 0, stepStartedAt: at }, `${reason}; running ${gateWord(p.gateCount)} before the first step`, at);
   }
-  return enterStep(base, 0, p, at, reason);
+  return firstStep(base, p, at, reason);
+}
+
+/** After the start gates: the shadow step when there is one, else step 1. */
+export function firstStep(s: RolloutState, p: RolloutPolicy, at: number, reason: string): TransitionResult {
+  return p.shadow ? enterShadow(s, at, `${reason}; shadow step: mirroring reads to the canary, no user is served by it`) : enterStep(s, 0, p, at, reason);
+}
+
+/** The shadow step: weight 0 (no user on the canary), a share of reads mirrored and compared. */
+export function enterShadow(s: RolloutState, at: number, reason: string): TransitionResult {
+  return move(s, { phase: 'shadowing', step: -1, weight: 0, stepStartedAt: at, gating: null }, reason, at, [
+    { type: 'cancelGate' },
+    { type: 'stopStep' },
+    { type: 'startShadow' },
+  ]);
 }
 
 export function assertNever(x: never): never {

@@ -25,6 +25,7 @@ export function onPromote(s: RolloutState, at: number, p: RolloutPolicy): Transi
   const phase = rolloutPhase(s, p, 'reload the config with a canary to start one');
   if (typeof phase !== 'string') return phase;
   switch (phase) {
+    case 'shadowing':
     case 'progressing':
     case 'paused':
     case 'reverted':
@@ -40,6 +41,7 @@ export function onAbort(s: RolloutState, at: number, p: RolloutPolicy): Transiti
   const phase = rolloutPhase(s, p, 'nothing to abort');
   if (typeof phase !== 'string') return phase;
   switch (phase) {
+    case 'shadowing':
     case 'progressing':
     case 'paused':
     case 'promoted':
@@ -55,6 +57,7 @@ export function onPause(s: RolloutState, at: number, p: RolloutPolicy): Transiti
   const phase = rolloutPhase(s, p, 'nothing to pause');
   if (typeof phase !== 'string') return phase;
   switch (phase) {
+    case 'shadowing':
     case 'progressing':
       return move(s, { phase: 'paused', gating: null }, `paused by the operator at ${s.weight}%`, at, [{ type: 'stopStep' }, { type: 'cancelGate' }]);
     case 'paused':
@@ -77,8 +80,9 @@ export function onResume(s: RolloutState, at: number, p: RolloutPolicy): Transit
       return enterStep(s, s.step, p, at, `resumed by the operator at ${stepLabel(s.step, p)} with fresh evidence`);
     case 'reverted':
       return startRollout(s, p, at, 'resumed by the operator after a revert: restarting from the first step');
+    case 'shadowing':
     case 'progressing':
-      return refuse(s, 'INVALID_PHASE', 'already progressing; `pause` holds it, `promote` or `abort` ends it');
+      return refuse(s, 'INVALID_PHASE', `already ${phase}; \`pause\` holds it, \`promote\` or \`abort\` ends it`);
     case 'promoted':
       return refuse(s, 'INVALID_PHASE', ALREADY_PROMOTED);
     default:

@@ -27,6 +27,7 @@ export function rolloutPolicy(route: RouteConfig): RolloutPolicy {
     steps: rolloutSteps(route),
     gateCount: route.rollout?.gates.length ?? 0,
     afterPromotionGateCount: route.rollout?.afterPromotion.length ?? 0,
+    shadow: route.rollout?.shadow !== undefined,
     configWeight: route.canary ? route.weight : 0,
     identity: canaryIdentity(route),
     revision: route.canary?.revision ?? null,
@@ -45,7 +46,8 @@ export function analysisPolicy(route: RouteConfig): AnalysisPolicy | null {
     latencyQuantile: r.latency.quantile,
     latencyTolerance: r.latency.tolerance,
     falseRollbackRate: r.falseRollbackRate,
-    analysedSteps: Math.max(1, rolloutSteps(route).filter((w) => w < 100).length),
+    // The shadow step is analysed too, so it takes its share of the false-rollback budget.
+    analysedSteps: Math.max(1, rolloutSteps(route).filter((w) => w < 100).length + (r.shadow ? 1 : 0)),
     // Sticky clients make requests correlated: the analysis tightens its budgets (docs/rollouts.md).
     clusteredTraffic: route.sticky !== undefined,
   };

@@ -2,17 +2,27 @@
  * One route's rollout as the controller holds it, and how traffic reaches its analysis: the
  * data plane's window → the stable baseline → the current step → the step's verdict.
  */
-import { StableBaseline, StepAnalysis, type AnalysisPolicy, type StepVerdict } from '../analysis/index.js';
+import { ShadowWindow, StableBaseline, StepAnalysis, type AnalysisPolicy, type ShadowStepAnalysis, type ShadowVerdict, type StepVerdict } from '../analysis/index.js';
 import type { RouteConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { TrafficWindow } from '../analysis/window.js';
 import type { RouteState } from '../routing/route-state.js';
 import { withChecks } from './checks/combined-verdict.js';
 import { reconfigureChecks } from './checks/route-checks.js';
 import type { StepChecks } from './checks/step-checks.js';
 import { LiveStats } from './live.js';
+import { drainShadow, shadowVerdictEvent } from './shadow-step.js';
 import { analysisPolicy } from './policy.js';
 import { initialRolloutState } from './transition.js';
 import type { RolloutEvent, RolloutPolicy, RolloutState } from './types.js';
+
+/**
+ * Where a route's analysed traffic comes from. Without it, the data plane's own window; a fleet
+ * hands its local window on (tagged with the weight it was drawn at) and returns the fleet's sum.
+ */
+export interface WindowSource {
+  take(route: string, local: TrafficWindow, weight: number): TrafficWindow;
+}
 
 export interface RouteRollout {
   readonly name: string;
@@ -27,17 +37,25 @@ export interface RouteRollout {
   verdict: StepVerdict | null;
   readonly live: LiveStats;
   gate: AbortController | null;
+  readonly windows: WindowSource | null;
   /** The current (or, after it ended, the last) step's rollout.checks. */
   checks: StepChecks | null;
   /** Failed check evaluations since start, per check name (cutover_check_failures_total). */
   readonly checkFailures: Map<string, number>;
+  /** The shadow step's analysis while shadowing (shadow-step.ts), else null. */
+  shadowStep: ShadowStepAnalysis | null;
+  /** Its latest verdict; kept after the step ends, for the API. */
+  shadowVerdict: ShadowVerdict | null;
+  /** The window swapped in at the next drain, so draining allocates nothing. */
+  shadowSpare: ShadowWindow;
 }
 
-export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy, at: number): RouteRollout {
+export function newRouteRollout(rc: RouteConfig, routeState: RouteState, policy: RolloutPolicy, at: number, windows: WindowSource | null = null): RouteRollout {
   return {
     name: rc.name, routeState, config: rc, policy, analysis: analysisPolicy(rc), state: initialRolloutState(at),
-    baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null,
+    baseline: new StableBaseline(), step: null, verdict: null, live: new LiveStats(), gate: null, windows,
     checks: null, checkFailures: new Map(),
+    shadowStep: null, shadowVerdict: null, shadowSpare: new ShadowWindow(),
   };
 }
 
@@ -65,15 +83,18 @@ export function reconfigure(r: RouteRollout, rc: RouteConfig, routeState: RouteS
 
 /** Hands the data plane's window to the baseline, the current step and the live view. */
 export function drain(r: RouteRollout, now: number): void {
-  const window = r.routeState.drainWindow();
+  const local = r.routeState.drainWindow();
+  const window = r.windows ? r.windows.take(r.name, local, r.routeState.weight) : local;
   r.baseline.ingest(window, now);
   r.step?.ingest(window, now, r.baseline);
   r.live.add(window, now);
+  drainShadow(r, now);
 }
 
 /** One tick of a route: drains its window; the verdict event once a progressing step passes or fails. */
 export function analyse(r: RouteRollout, monoNow: () => number, wallNow: () => number): RolloutEvent | null {
   drain(r, monoNow());
+  if (r.state.phase === 'shadowing') return shadowVerdictEvent(r, monoNow(), wallNow());
   if (!r.step || r.state.phase !== 'progressing') return null;
   const verdict = r.step.verdict(monoNow());
   r.verdict = r.checks && !r.checks.stopped ? withChecks(verdict, r.checks.verdict()) : verdict;

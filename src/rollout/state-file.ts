@@ -34,6 +34,12 @@ const fileSchema = z.strictObject({
   routes: z.record(z.string(), routeState),
 });
 
+/** One route's state as another process wrote it (the fleet store); null when it does not parse. */
+export function parseRolloutState(data: unknown): RolloutState | null {
+  const parsed = routeState.safeParse(data);
+  return parsed.success ? parsed.data : null;
+}
+
 export type StateFileRead =
   | { routes: Map<string, RolloutState>; problem: null }
   /** The file exists but cannot be trusted; `problem` says why in words an operator can act on. */

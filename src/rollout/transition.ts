@@ -3,8 +3,8 @@
  * controller must carry out. No clock, no I/O, no randomness: every case is a unit test.
  */
 import type { StepOutcome } from '../analysis/index.js';
-import { assertNever, canaryOf, enterStep, HISTORY_LIMIT, move, promote, revert, startRollout, stepLabel, unchanged } from './moves.js';
 import { onAfterPromotionResult } from './after-promotion.js';
+import { assertNever, canaryOf, enterStep, firstStep, HISTORY_LIMIT, move, promote, revert, startRollout, stepLabel, unchanged } from './moves.js';
 import { onAbort, onPause, onPromote, onResume, onSetWeight } from './operator-actions.js';
 import type { Phase, RolloutEffect, RolloutEvent, RolloutPolicy, RolloutState, TransitionResult } from './types.js';
 
@@ -64,6 +64,10 @@ function onConfig(s: RolloutState, at: number, p: RolloutPolicy): TransitionResu
       { type: 'cancelGate' },
     ]);
   }
+  if (s.automated && s.identity === p.identity && s.phase === 'shadowing' && p.shadow !== true) {
+    // The operator took the shadow step out of the config: that is a decision to skip it.
+    return enterStep(s, 0, p, at, 'rollout.shadow removed from the config: shadow step skipped, on to the first step');
+  }
   if (s.automated && s.identity === p.identity) {
     // Same canary, edited rollout block: keep going; a shorter step list cannot leave us past its end.
     const step = Math.min(s.step, p.steps.length - 1);
@@ -93,12 +97,14 @@ function onRestore(s: RolloutState, at: number, saved: RolloutState | null, prob
   const effects: RolloutEffect[] = [{ type: 'setWeight', weight: next.weight }];
   if ((next.phase === 'progressing' || next.phase === 'promoted') && next.gating !== null) effects.push({ type: 'runGate', purpose: next.gating, run: next.gateRun });
   else if (next.phase === 'progressing' && next.step >= 0) effects.push({ type: 'startStep', weight: next.weight });
+  else if (next.phase === 'shadowing') effects.push({ type: 'startShadow' });
   const where = next.step >= 0 ? ` at ${stepLabel(next.step, p)}` : '';
   effects.push({ type: 'log', level: 'info', message: `resumed from the state file: ${next.phase}${where}, weight ${next.weight}%; the step's evidence starts again from zero` });
   return { next, effects };
 }
 
 function onVerdict(s: RolloutState, at: number, outcome: StepOutcome, reason: string, p: RolloutPolicy): TransitionResult {
+  if (s.phase === 'shadowing') return onShadowVerdict(s, at, outcome, reason, p);
   if (s.phase !== 'progressing' || s.gating !== null || s.step < 0) return unchanged(s);
   switch (outcome) {
     case 'pass':
@@ -115,13 +121,29 @@ function onVerdict(s: RolloutState, at: number, outcome: StepOutcome, reason: st
   }
 }
 
+/** The shadow step's verdict: agreement passes to the first weighted step, too many mismatches revert. */
+function onShadowVerdict(s: RolloutState, at: number, outcome: StepOutcome, reason: string, p: RolloutPolicy): TransitionResult {
+  switch (outcome) {
+    case 'pass':
+      return enterStep(s, 0, p, at, `shadow step passed: ${reason}`);
+    case 'fail':
+      return revert(s, at, `reverted in the shadow step: ${reason}`);
+    case 'pending':
+    case 'inconclusive':
+    case 'invalid':
+      return unchanged(s);
+    default:
+      return assertNever(outcome);
+  }
+}
+
 function onGateResult(s: RolloutState, e: RolloutEvent & { type: 'gateResult' }, p: RolloutPolicy): TransitionResult {
   if (e.purpose === 'afterPromotion') return onAfterPromotionResult(s, e);
   // A result from a run that was cancelled (pause, abort, new revision) no longer applies.
   if (s.phase !== 'progressing' || s.gating !== e.purpose || s.gateRun !== e.run) return unchanged(s);
   const when = e.purpose === 'start' ? 'before the first step' : 'before promotion';
   if (!e.passed) return revert(s, e.at, `gate failed ${when}: ${e.reason}`);
-  if (e.purpose === 'start') return enterStep(s, 0, p, e.at, `gates passed ${when}: ${e.reason}`);
+  if (e.purpose === 'start') return firstStep(s, p, e.at, `gates passed ${when}: ${e.reason}`);
   return promote(s, p, e.at, `gates passed ${when}: ${e.reason}`);
 }
 

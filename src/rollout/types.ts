@@ -7,7 +7,7 @@ import type { StepOutcome } from '../analysis/index.js';
 import type { RoutePhase } from '../routing/route-state.js';
 
 export type Phase = RoutePhase;
-export const PHASES: readonly Phase[] = ['stable', 'progressing', 'paused', 'promoted', 'reverted', 'manual'];
+export const PHASES: readonly Phase[] = ['stable', 'shadowing', 'progressing', 'paused', 'promoted', 'reverted', 'manual'];
 
 /** Gates run before the first step and again before promotion; `afterPromotion` ones once promoted. */
 export type GatePurpose = 'start' | 'promote' | 'afterPromotion';
@@ -54,6 +54,8 @@ export interface RolloutPolicy {
   gateCount: number;
   /** `rollout.afterPromotion` gates, run once the canary is promoted (e.g. the contract migration's check). */
   afterPromotionGateCount?: number;
+  /** The rollout has a shadow step (rollout.shadow) between the start gates and the first step. */
+  shadow?: boolean;
   configWeight: number;
   identity: string | null;
   revision: string | null;
@@ -82,6 +84,9 @@ export type RolloutEffect =
   /** Begin a step's analysis with fresh evidence at this weight. */
   | { type: 'startStep'; weight: number }
   | { type: 'stopStep' }
+  /** Mirror `rollout.shadow.share` of reads to the canary and analyse the pairs (phase shadowing). */
+  | { type: 'startShadow' }
+  | { type: 'stopShadow' }
   | { type: 'runGate'; purpose: GatePurpose; run: number }
   | { type: 'cancelGate' }
   /** WebSocket clients on the canary reconnect, to stable. */

@@ -3,6 +3,7 @@
  * The shape is a contract: see docs/admin-api.md.
  */
 import type { StepVerdict, TestEvidence } from '../analysis/index.js';
+import { shadowView, type ShadowView } from './shadow-view.js';
 import type { RouteRollout } from './controller.js';
 import { checkViews, type CheckView } from './checks/view.js';
 import type { Live } from './live.js';
@@ -21,6 +22,8 @@ export interface RolloutView {
   verdict: VerdictView | null;
   /** rollout.checks with their latest values, bounds and failures in the current (or last) step. */
   checks?: CheckView[];
+  /** The shadow step, when the rollout has one (rollout.shadow): its verdict and the latest mismatches. */
+  shadow?: ShadowView | null;
 }
 
 export interface HistoryView { at: string; from: string; to: string; weight: number; step: number; reason: string }
@@ -44,6 +47,7 @@ export function rolloutFields(r: RouteRollout, monoNow: number): RolloutFields {
         reason: s.reason,
         verdict: r.verdict ? verdictView(r.verdict) : null,
         checks: checkViews(r.config.rollout?.checks ?? [], r.checks),
+        shadow: shadowView(r),
       }
       : null,
     history: s.history.map((h) => ({ at: new Date(h.at).toISOString(), from: h.from, to: h.to, weight: h.weight, step: h.step, reason: h.reason })),

@@ -1,5 +1,6 @@
 import type { CutoverConfig, RouteConfig } from '../config/schema.js';
 import { VersionRecorder } from '../metrics/recorder.js';
+import { ShadowRecorder } from '../metrics/shadow-recorder.js';
 import type { CutoverMetrics, VersionName } from '../metrics/registry.js';
 import { EndpointSet } from '../upstream/endpoint-set.js';
 import type { PoolRegistry } from '../upstream/pool-registry.js';
@@ -37,7 +38,8 @@ export function buildRouteTable(config: CutoverConfig, deps: RouteTableDeps, gen
       for (const pool of versionPools) pool.connectCounters.push(recorder.connects);
       return { name, endpoints: new EndpointSet(versionPools), recorder };
     };
-    return new Route(rc, state, target('stable', rc.stable.endpoints), rc.canary ? target('canary', rc.canary.endpoints) : null);
+    const shadow = rc.canary && rc.rollout?.shadow ? new ShadowRecorder(metrics, rc.name, state) : null;
+    return new Route(rc, state, target('stable', rc.stable.endpoints), rc.canary ? target('canary', rc.canary.endpoints) : null, shadow);
   });
   states.retain(new Set(config.routes.map((r) => r.name)));
   return { table: new RouteTable(routes, generation), retired, created };

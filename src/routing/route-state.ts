@@ -1,6 +1,7 @@
+import { ShadowWindow } from '../analysis/shadow-window.js';
 import { TrafficWindow } from '../analysis/window.js';
 
-export type RoutePhase = 'stable' | 'progressing' | 'paused' | 'promoted' | 'reverted' | 'manual';
+export type RoutePhase = 'stable' | 'shadowing' | 'progressing' | 'paused' | 'promoted' | 'reverted' | 'manual';
 
 /**
  * The live, mutable part of a route that outlives config reloads: the canary
@@ -18,6 +19,19 @@ export class RouteState {
   /** Requests and upstream failures since start, per version, across reloads (admin API). */
   readonly totals = { stable: { requests: 0, failures: 0 }, canary: { requests: 0, failures: 0 } };
 
+  /**
+   * Share (0–1) of eligible requests the data plane mirrors to the canary; 0 = not shadowing,
+   * which is all the hot path reads. The controller sets it for the shadow step only.
+   */
+  shadowShare = 0;
+  /** Filled with compared pairs while shadowing; null otherwise. Drained by the controller like `window`. */
+  shadowWindow: ShadowWindow | null = null;
+  /** Copies to the canary in flight now (bounded by shadow.maxInFlight). */
+  shadowInFlight = 0;
+  /** The latest mismatches, newest last, at most `shadowExampleLimit`. */
+  shadowExamples: ShadowExample[] = [];
+  shadowExampleLimit = 0;
+
   constructor(readonly name: string, weight: number) {
     this.weight = weight;
   }
@@ -28,6 +42,46 @@ export class RouteState {
     this.window = new TrafficWindow();
     return filled;
   }
+
+  /** Starts a shadow step: fresh window and examples; the data plane mirrors from the next request. */
+  startShadow(share: number, exampleLimit: number): void {
+    this.shadowWindow = new ShadowWindow();
+    this.shadowExamples = [];
+    this.shadowExampleLimit = exampleLimit;
+    this.shadowShare = share;
+  }
+
+  /** Stops mirroring; copies still in flight find no window and are not counted. */
+  stopShadow(): void {
+    this.shadowShare = 0;
+    this.shadowWindow = null;
+  }
+
+  /** Hands the filled shadow window over and installs `spare` (reset here), or null when not shadowing. */
+  drainShadowWindow(spare: ShadowWindow): ShadowWindow | null {
+    const filled = this.shadowWindow;
+    if (filled === null) return null;
+    spare.reset();
+    this.shadowWindow = spare;
+    return filled;
+  }
+
+  addShadowExample(example: ShadowExample): void {
+    if (this.shadowExampleLimit <= 0) return;
+    this.shadowExamples.push(example);
+    if (this.shadowExamples.length > this.shadowExampleLimit) this.shadowExamples.shift();
+  }
+}
+
+/** One mismatch as shown to operators: already redacted and cut short by the data plane. */
+export interface ShadowExample {
+  /** Epoch ms. */
+  at: number;
+  method: string;
+  /** Without the query string, which may carry secrets. */
+  path: string;
+  part: 'status' | 'headers' | 'body' | 'error';
+  diff: string;
 }
 
 /** RouteState by route name, kept across reloads so a reload never resets a rollout's weight. */

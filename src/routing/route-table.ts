@@ -1,5 +1,6 @@
 import type { RouteConfig } from '../config/schema.js';
 import type { VersionRecorder } from '../metrics/recorder.js';
+import type { ShadowRecorder } from '../metrics/shadow-recorder.js';
 import type { VersionName } from '../metrics/registry.js';
 import type { EndpointSet } from '../upstream/endpoint-set.js';
 import { AddressList } from './address-list.js';
@@ -32,6 +33,8 @@ export class Route {
     readonly state: RouteState,
     readonly stable: VersionTarget,
     readonly canary: VersionTarget | null,
+    /** Set when the route has a canary and a rollout.shadow block; only used while shadowing. */
+    readonly shadow: ShadowRecorder | null = null,
   ) {
     this.name = config.name;
     this.host = compileHostMatcher(config.match.host);

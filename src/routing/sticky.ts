@@ -6,8 +6,22 @@ export const STICKY_BUCKETS = 100;
 /** base64url characters of the HMAC kept in the cookie: 22 × 6 = 132 bits, far beyond guessing. */
 const MAC_CHARS = 22;
 
-// One key per process when the config names none: cookies then survive reloads but not restarts.
-const PROCESS_SECRET = randomBytes(32);
+// The key when the config names none: cookies then survive reloads but not restarts. Random per
+// process unless the process is told one (the cluster primary's, or the fleet's from its store),
+// or every worker and replica would reject the others' cookies and re-assign the client.
+let processSecret: Buffer = randomBytes(32);
+
+/** The key used when a route's sticky block has no secret. */
+export function processStickySecret(): Buffer {
+  return processSecret;
+}
+
+/** Shares one key across processes; call before route tables are built (cookies already compiled keep theirs). */
+export function useProcessStickySecret(secret: Buffer): void {
+  if (secret.length < 16) throw new Error('a sticky key needs at least 16 bytes');
+  processSecret = secret;
+  cache = new WeakMap();
+}
 
 export type StickySettings = NonNullable<RouteConfig['sticky']>;
 
@@ -24,7 +38,7 @@ export class StickyCookie {
   private readonly plain: string[] = [];
   private readonly secure: string[] = [];
 
-  constructor(settings: StickySettings, secret: string | Buffer = settings.secret ?? PROCESS_SECRET) {
+  constructor(settings: StickySettings, secret: string | Buffer = settings.secret ?? processSecret) {
     this.name = settings.cookie;
     const maxAgeS = Math.floor(settings.maxAge / 1000);
     for (let b = 0; b < STICKY_BUCKETS; b++) {
@@ -78,7 +92,7 @@ export function stickyOnCanary(bucket: number, weightPercent: number): boolean {
   return bucket < weightPercent;
 }
 
-const cache = new WeakMap<StickySettings, StickyCookie>();
+let cache = new WeakMap<StickySettings, StickyCookie>();
 
 /** The compiled cookie for a route's (immutable, per reload) sticky settings. */
 export function stickyCookieFor(settings: StickySettings): StickyCookie {

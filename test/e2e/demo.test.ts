@@ -48,4 +48,19 @@ describe.skipIf(!existsSync(CLI))('cutover demo (needs npm run build)', () => {
     const port = Number(/dashboard at http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)![1]);
     expect(await listening(port)).toBe(false);
   }, 60_000);
+
+  it('--fleet 2 --bad-canary: two replicas on a Redis the demo starts revert together, and nothing is left running', async () => {
+    const { code, stdout, stderr } = await runDemo(['--fleet', '2', '--bad-canary', '--duration', '30', '--rate', '800']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('the canary was reverted');
+    expect(stdout).toMatch(/replicas: replica-1 \(leader\) progressing 10 %, replica-2 progressing 10 %/);
+    const port = Number(/dashboard at http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)![1]);
+    expect(await listening(port)).toBe(false);
+  }, 60_000);
+
+  it('--fleet rejects a count it cannot run, and --redis without --fleet', async () => {
+    expect((await runDemo(['--fleet', '1'])).stderr).toMatch(/--fleet 1: give the number of replicas, a whole number from 2 to 9/);
+    expect((await runDemo(['--redis', 'redis://127.0.0.1:1'])).stderr).toMatch(/--redis only applies with --fleet N/);
+  });
 });

@@ -16,6 +16,7 @@ export function renderTimeline(route: ApiRoute): string;
 export function renderVersions(route: ApiRoute): string;
 export function renderVerdict(route: ApiRoute): string;
 export function renderChecks(rollout: ApiRoute['rollout']): string;
+export function renderShadow(route: ApiRoute): string;
 export function renderHistory(route: ApiRoute): string;
 export function renderActions(route: ApiRoute): string;
 export function renderRouteSection(route: ApiRoute): string;

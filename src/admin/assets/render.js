@@ -51,6 +51,7 @@ export function describeEvidence(t, verdict) {
 export function describeStep(route) {
   const r = route.rollout;
   if (!r) return `weight ${route.weight} %`;
+  if (route.phase === 'shadowing') return `shadow step: ${r.shadow ? `${r.shadow.share} % of ${r.shadow.methods.join('/')} mirrored, ` : ''}no user on the canary`;
   if (r.step < 0) return `before the first step (${r.steps.map((s) => `${s} %`).join(' → ')})`;
   return `step ${r.step + 1} of ${r.steps.length} (${r.steps[r.step] ?? route.weight} %)`;
 }
@@ -59,6 +60,7 @@ export function describeStep(route) {
 export function allowedActions(route) {
   if (!route.canary) return [];
   switch (route.phase) {
+    case 'shadowing':
     case 'progressing': return ['pause', 'promote', 'abort'];
     case 'paused': return ['resume', 'promote', 'abort'];
     case 'reverted': return ['resume'];
@@ -122,17 +124,33 @@ export function renderChecks(rollout) {
     `<tbody>${rows.join('')}</tbody></table>`;
 }
 
+/**
+ * The shadow step: its verdict and the latest mismatches (already redacted by the proxy: no
+ * Authorization, cookies or configured headers, no query string).
+ */
+export function renderShadow(route) {
+  const s = route.rollout?.shadow;
+  if (!s || (!s.active && !s.verdict && s.mismatches.length === 0)) return '';
+  const v = s.verdict;
+  const counts = v ? `${formatCount(v.matches)} match, ${formatCount(v.mismatches)} mismatch, ${formatCount(v.errors)} error, ${formatCount(v.dropped)} dropped` : 'no pairs yet';
+  const head = `<p><b>Shadow step${v ? `: ${esc(v.outcome)}` : ''}</b> — ${esc(v ? v.reason : 'waiting for the first mirrored requests')}</p><p class="muted">${esc(counts)} (tolerance ${formatPercent(s.mismatchTolerance, 1)})</p>`;
+  const rows = s.mismatches.slice().reverse().map((m) =>
+    `<tr><td><time datetime="${esc(m.at)}">${esc(m.at.slice(11, 19))}</time></td><td>${esc(m.method)} ${esc(m.path)}</td><td>${esc(m.part)}</td><td><code>${esc(m.diff)}</code></td></tr>`).join('');
+  const table = rows ? `<table class="mismatches"><thead><tr><th>time (UTC)</th><th>request</th><th>differs in</th><th>diff</th></tr></thead><tbody>${rows}</tbody></table>` : '';
+  return `<div class="shadow verdict-${esc(v?.outcome ?? 'pending')}">${head}${table}</div>`;
+}
+
 export function renderVerdict(route) {
   const r = route.rollout;
   if (!r) return '';
   const v = r.verdict;
-  if (!v) return `<div class="verdict"><p><b>Verdict:</b> none yet${r.reason ? ` — ${esc(r.reason)}` : ''}</p>${renderChecks(r)}</div>`;
+  if (!v) return `<div class="verdict"><p><b>Verdict:</b> none yet${r.reason ? ` — ${esc(r.reason)}` : ''}</p>${renderChecks(r)}</div>${renderShadow(route)}`;
   const tests = v.tests.map((t) => `<li class="${t.rejected ? 'bad' : t.accepted ? 'good' : ''}">${esc(describeEvidence(t, v))}</li>`).join('');
   const split = `split check: evidence the split is broken ${formatEValue(v.srmLogE)}`;
   return `<div class="verdict verdict-${esc(v.outcome)}"><p><b>Verdict: ${esc(v.outcome)}</b> — ${esc(v.reason)}</p>` +
     `<p class="muted">this step: canary ${formatCount(v.canary.requests)} requests (${formatCount(v.canary.failures)} failed), ` +
     `stable ${formatCount(v.stable.requests)} (${formatCount(v.stable.failures)} failed), ${(v.elapsedMs / 1000).toFixed(0)} s; ${esc(split)}</p>` +
-    `<ul class="evidence">${tests}</ul>${renderChecks(r)}</div>`;
+    `<ul class="evidence">${tests}</ul>${renderChecks(r)}</div>${renderShadow(route)}`;
 }
 
 const HISTORY_ROWS = 20;

@@ -81,7 +81,9 @@ export const addUniqueConstraint: Rule = {
   why: 'the old version may write duplicates, which now fail; and the unique index is built while the table is locked',
   lock: 'ACCESS EXCLUSIVE while the index builds (PostgreSQL); blocks writes (SQL Server offline build)',
   alternative: 'CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX (PostgreSQL); make sure no version writes duplicates first',
-  check: (s, c) => hits(changesOf(s, c, 'addConstraint').filter((x) => x.constraint === 'unique' && !x.usingIndex), (x) => ({ subject: x.table })),
+  // An EXCLUDE constraint is a generalised UNIQUE: the same rejected writes, the same index build.
+  check: (s, c) => hits(changesOf(s, c, 'addConstraint').filter((x) => (x.constraint === 'unique' || x.constraint === 'exclusion') && !x.usingIndex),
+    (x) => ({ subject: x.table, detail: x.constraint === 'exclusion' ? 'EXCLUDE constraint' : undefined })),
 };
 
 export const addPrimaryKey: Rule = {

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { eventually, rawRequest, startRawUpstream } from './raw-http.js';
 import { startCutover, testConfig } from '../../helpers/servers.js';
@@ -40,5 +42,25 @@ describe('a valid request pipelined before an invalid one gets its own response,
     const res = await rawRequest(cut.app.dataAddress.port, valid + BROKEN, { waitClose: true });
     expect(res.responses.map((r) => [r.status, r.status === 200 ? r.body.toString() : ''])).toEqual([[200, '/1'], [200, '/2'], [200, '/3'], [400, '']]);
     expect(res.closed).toBe(true);
+  });
+
+  it('a valid request, then one whose chunked body breaks: the first answered, the second aborted upstream and answered 400', async () => {
+    let answerFirst: (() => void) | null = null;
+    const up = await startRawUpstream((socket, request) => {
+      if (request.start.startsWith('GET')) answerFirst = () => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n/first');
+    });
+    const cut = await startCutover(testConfig([{ name: 'web', stable: [up.url], upstream: { warm: 0 } }], { limits: TEST_LIMITS }));
+    const client = connect(cut.app.dataAddress.port, '127.0.0.1');
+    await once(client, 'connect');
+    const pending = rawRequest(cut.app.dataAddress.port, `GET /first HTTP/1.1\r\n${H}\r\nPOST /upload HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`, { socket: client, waitClose: true });
+    expect(await eventually(() => answerFirst !== null && up.allBytes().includes('hello'))).toBe(true);
+    // Not hex: the POST's body can never be completed. Its upstream connection is cut while the GET is still unanswered.
+    client.write('zz\r\n');
+    expect(await eventually(() => up.closedCount() >= 1)).toBe(true);
+    answerFirst!();
+    const res = await pending;
+    expect(res.responses.map((r) => r.status)).toEqual([200, 400]);
+    expect(res.responses[0]!.body.toString()).toBe('/first');
+    expect(up.requests().map((r) => r.start)).toEqual(['GET /first HTTP/1.1']);
   });
 });

@@ -18,11 +18,11 @@ async function proxyInFront(up: RawUpstream): Promise<number> {
   return cut.app.dataAddress.port;
 }
 
-/** The client's failure (499), never the version's (502), and never retried. */
+/** The client's failure (its bad request, 400), never the version's (5xx), and never retried. */
 async function expectCountedAsClientFailure(): Promise<void> {
   expect(await eventually(() => cut.app.proxy.routeTable.routes[0]!.stable.recorder.requests === 1)).toBe(true);
   const metrics = await (await request(`${cut.adminUrl}/metrics`)).body.text();
-  expect(metrics).toContain('cutover_requests_total{route="web",version="stable",code="499"} 1');
+  expect(metrics).toContain('cutover_requests_total{route="web",version="stable",code="400"} 1');
   expect(metrics).not.toMatch(/cutover_requests_total\{route="web",version="stable",code="5\d\d"\}/);
   expect(metrics).not.toMatch(/cutover_retries_total\{route="web"[^}]*\} [1-9]/);
 }

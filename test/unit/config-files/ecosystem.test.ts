@@ -92,4 +92,18 @@ describe('example cutover configs pass cutover validate', () => {
     expect(deployment).toContain('path: /healthz');
     expect(deployment).toContain('path: /readyz');
   });
+
+  it('the fleet example in config/kubernetes/fleet.yaml: 3 replicas, a Redis, a PodDisruptionBudget, /readyz', async () => {
+    const text = readFileSync(configDir('kubernetes/fleet.yaml'), 'utf8');
+    const docs = parseAllDocuments(text).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: { replicas?: number } });
+    expect(docs.map((d) => d.kind)).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service']));
+    expect(docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'shop-edge')?.spec?.replicas).toBe(3);
+    expect(docs.some((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('redis'))).toBe(true);
+    const dir = await mkdtemp(join(tmpdir(), 'cutover-k8s-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'cutover.yaml'), docs.find((d) => d.kind === 'ConfigMap')!.data!['cutover.yaml']!);
+    const { config } = await loadConfigFile(join(dir, 'cutover.yaml'), { ...env, REDIS_URL: 'redis://redis:6379/0', HOSTNAME: 'shop-edge-0' });
+    expect(config.fleet).toMatchObject({ name: 'shop-edge', replica: 'shop-edge-0', leaseTtl: 3_000 });
+    expect(text).toContain('path: /readyz');
+  });
 });

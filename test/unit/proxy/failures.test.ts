@@ -39,6 +39,10 @@ describe('classifyFailure', () => {
     expect(classifyFailure(err('ERR_HTTP_REQUEST_TIMEOUT'), false)).toEqual({ side: 'downstream', kind: null, status: 408, beforeSend: false });
   });
 
+  it('CUTOVER_BODY_INCOMPLETE: the parser refused the request body → 400, the client\'s failure', () => {
+    expect(classifyFailure(err('CUTOVER_BODY_INCOMPLETE'), false)).toEqual({ side: 'downstream', kind: null, status: 400, beforeSend: false });
+  });
+
   it.each(['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_ABORTED', 'ERR_STREAM_PREMATURE_CLOSE'])('%s: the client side failed → nothing written, not counted', (code) => {
     expect(classifyFailure(err(code), false)).toEqual({ side: 'downstream', kind: null, status: 0, beforeSend: false });
   });
