@@ -58,7 +58,9 @@ describe('hardening: HTTP/2', () => {
     expect(p.up.seen.length).toBeLessThanOrEqual(128);
     expectMemoryBounded(p.rssBefore);
     await expectFreshConnectionServed(p.port);
-  });
+  // Under a load average of 20 on the shared 2-core machine this test once waited past 30 s for the
+  // session to end (1 run in 3 full suites; root cause not found, see the report for issue 11).
+  }, 60_000);
 
   it('CONTINUATION flood (CVE-2024-27316): a header block that never ends is cut off', async () => {
     const p = await h2Proxy();
