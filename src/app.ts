@@ -12,6 +12,7 @@ import { routeGaugeSources } from './metrics/gauge-sources.js';
 import { CutoverMetrics } from './metrics/registry.js';
 import type { ProxyContext } from './proxy/context.js';
 import { ProxyServer } from './proxy/server.js';
+import { CertificateStore } from './proxy/certificate-store.js';
 import { applyStaticWeights, coalesced, loadForReload, warnRestartOnly, type ReloadResult } from './reload.js';
 import { RolloutController } from './rollout/controller.js';
 import { FleetReplica } from './fleet/replica.js';
@@ -62,7 +63,11 @@ export class CutoverApp {
   private listening = false;
   private trusted: AddressList;
 
-  private constructor(private readonly options: AppOptions, public config: CutoverConfig) {
+  /** The data plane's TLS certificates (`tls`), watched for renewals; null for a cleartext listener. */
+  readonly certificates: CertificateStore | null;
+
+  private constructor(private readonly options: AppOptions, public config: CutoverConfig, certificates: CertificateStore | null) {
+    this.certificates = certificates;
     this.log = options.logger ?? createLogger({ level: config.log.level });
     if (options.logLevelFromConfig) this.log.level = config.log.level;
     this.role = options.role ?? 'single';
@@ -81,7 +86,7 @@ export class CutoverApp {
     const { table } = buildRouteTable(config, this, this.generation);
     this.healthChecker = new HealthChecker((c) => this.log.warn({ origin: c.origin, status: c.result.status, error: c.result.error }, c.healthy ? 'endpoint healthy again' : 'endpoint failed its health checks'));
     this.warmKeeper = new WarmKeeper(() => this.pools.all());
-    this.proxy = new ProxyServer(this.ctx, table, this.tunnels);
+    this.proxy = new ProxyServer(this.ctx, table, this.tunnels, { http2: config.http2, certificates });
     this.admin = new AdminServer({
       readiness: () => this.readiness(),
       metrics: options.metricsText ?? (async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() })),
@@ -93,14 +98,24 @@ export class CutoverApp {
       token: () => this.config.admin.token,
     }, this.log);
     registerDashboard(this.admin.router, { routes: () => this.admin.backend.routes(), tokenRequired: () => this.admin.backend.token() !== undefined });
-    this.metrics.setGaugeSources(routeGaugeSources(this.states, () => this.proxy.routeTable.routes, () => this.ctx.now()));
+    this.metrics.setGaugeSources({
+      ...routeGaugeSources(this.states, () => this.proxy.routeTable.routes, () => this.ctx.now()),
+      certificates: () => (this.certificates?.all ?? []).map((c) => ({ name: c.label, expiresAtSeconds: Math.floor(c.notAfterMs / 1000) })),
+    });
   }
 
   static async start(options: AppOptions): Promise<CutoverApp> {
     const loaded = await loadConfigFile(options.configFile, options.env);
     // Before the route table compiles its cookies; a worker was handed the key by its primary.
     const stickyWarning = options.role === 'worker' ? null : await adoptFleetStickySecret(loaded.config);
-    const app = new CutoverApp(options, loaded.config);
+    // A worker needs the certificates to serve; the cluster primary does not listen on the data plane.
+    const certificates = loaded.config.tls && options.role !== 'primary' ? await CertificateStore.load(loaded.config.tls, {
+      problem: (err) => app.log.error({ file: err.file, err: err.message }, 'TLS certificate refused; the previous one keeps serving'),
+      renewed: (cert) => app.log.info({ cert: cert.certFile, names: cert.names, notAfter: new Date(cert.notAfterMs).toISOString() }, 'TLS certificate renewed; new connections get it'),
+      defaultChanged: (cert) => app.proxy.setDefaultCertificate(cert.options),
+    }) : null;
+    const app: CutoverApp = new CutoverApp(options, loaded.config, certificates);
+    certificates?.watch();
     if (stickyWarning) app.log.warn(stickyWarning);
     for (const w of loaded.warnings) app.log.warn({ file: options.configFile }, w);
     const data = splitHostPort(loaded.config.listen);
@@ -193,6 +208,7 @@ export class CutoverApp {
     if (this.options.logLevelFromConfig) this.log.level = next.log.level;
     this.ctx.requestDone = this.requestDone(next);
     this.trusted = new AddressList(next.trustedProxies);
+    if (this.certificates && next.tls && JSON.stringify(next.tls) !== JSON.stringify(previous.tls)) await this.certificates.refresh(next.tls.certificates);
     this.proxy.setTable(table);
     for (const listener of this.listeners) listener(next, table, previous);
     // Retire after the swap: close() lets their in-flight requests finish.
@@ -225,6 +241,7 @@ export class CutoverApp {
    */
   async stop(drainTimeoutMs = this.config.drainTimeout): Promise<void> {
     this.watcher?.stop();
+    this.certificates?.close();
     this.rolloutEvents?.close();
     await this.rollouts?.stop();
     await this.fleet?.stop();

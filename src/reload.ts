@@ -20,6 +20,9 @@ const RESTART_ONLY: Readonly<Record<string, (c: CutoverConfig) => unknown>> = {
   workers: (c) => c.workers,
   stateFile: (c) => c.stateFile,
   limits: (c) => c.limits,
+  // Which listener to build; the certificate list itself is applied on reload.
+  'tls (on or off)': (c) => c.tls !== undefined,
+  http2: (c) => c.http2,
   fleet: (c) => c.fleet,
 };
 

@@ -1,4 +1,5 @@
 import { ConfigError, ConfigReadError, loadConfigFile } from '../config/index.js';
+import { CertificateError, loadCertificate } from '../proxy/certificates.js';
 import { EXIT_OK, EXIT_USER_ERROR } from './exit-codes.js';
 
 /** `cutover validate -c FILE`: "ok" and a summary, or every error with file:line:column and path. */
@@ -14,6 +15,22 @@ export async function runValidate(args: { config: string }): Promise<number> {
       const mode = r.rollout ? `rollout steps ${r.rollout.steps.join(',')}%${shadow}${checks > 0 ? `, ${checks} check${checks === 1 ? '' : 's'}` : ''}` : `weight ${r.weight}%`;
       lines.push(`  route ${r.name}: ${match} → stable ${r.stable.endpoints.length} endpoint(s), ${canary}, ${mode}`);
     }
+    const certErrors: string[] = [];
+    for (const [i, pair] of (config.tls?.certificates ?? []).entries()) {
+      try {
+        const cert = await loadCertificate(pair);
+        lines.push(`  tls.certificates[${i}]: ${cert.names.join(', ') || '(no names)'}${i === 0 ? ' (default)' : ''}, expires ${new Date(cert.notAfterMs).toISOString()}`);
+      } catch (err) {
+        if (!(err instanceof CertificateError)) throw err;
+        certErrors.push(`${args.config} tls.certificates[${i}]: ${err.message}`);
+      }
+    }
+    if (certErrors.length > 0) {
+      process.stderr.write(certErrors.join('\n') + '\n');
+      return EXIT_USER_ERROR;
+    }
+    if (config.tls) lines.push(`  http2 ${config.http2 ? 'on (ALPN h2, http/1.1)' : 'off'}`);
+    else lines.push(`  http2 ${config.http2 ? 'on (h2c with prior knowledge beside HTTP/1.1)' : 'off'}`);
     for (const w of warnings) lines.push(`  warning: ${w}`);
     process.stdout.write(lines.join('\n') + '\n');
     return EXIT_OK;

@@ -62,6 +62,26 @@ export const DEFAULT_ROLLOUT = {
   falseRollbackRate: 0.01,
 } as const;
 
+/** What counts as a failed request for the analysis (`failure:`): HTTP classes and gRPC codes from grpc-status. */
+export const DEFAULT_FAILURE = {
+  status: ['5xx'],
+  grpcStatus: ['UNKNOWN', 'DEADLINE_EXCEEDED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS'],
+} as const;
+
+/**
+ * HTTP/2 downstream limits. Concurrent streams as nginx's http2_max_concurrent_streams (128);
+ * the rest bound what one connection may make the process hold or do (docs/security.md).
+ */
+export const DEFAULT_HTTP2 = {
+  maxConcurrentStreams: 128,
+  /** MB of memory nghttp2 may hold for one session before new streams are refused. */
+  maxSessionMemoryMb: 10,
+  maxSettings: 32,
+  /** Pings and settings not yet answered; past it the session is closed (ENHANCE_YOUR_CALM). */
+  maxOutstandingPings: 10,
+  maxOutstandingSettings: 10,
+} as const;
+
 /** `rollout.checks[]`: a failed evaluation reverts at once unless failureLimit says otherwise (Argo's failureLimit 0). */
 export const DEFAULT_CHECK = {
   intervalMs: 30_000,

@@ -28,7 +28,24 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
       throw new ConfigError(file, [{ path: 'admin.tokenFile', message: `cannot read ${loaded.config.admin.tokenFile}: ${(err as Error).message}` }]);
     }
   }
+  await checkCaFiles(loaded, file);
   return loaded;
+}
+
+/** `upstream.ca` is read when a pool is built; an unreadable file is the config's error, found here. */
+async function checkCaFiles(loaded: LoadedConfig, file: string): Promise<void> {
+  const issues: { path: string; message: string }[] = [];
+  for (const [i, route] of loaded.config.routes.entries()) {
+    const ca = route.upstream.ca;
+    if (ca === undefined) continue;
+    try {
+      const text = await readFile(ca, 'utf8');
+      if (!text.includes('-----BEGIN CERTIFICATE-----')) issues.push({ path: `routes[${i}].upstream.ca`, message: `${ca} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")` });
+    } catch (err) {
+      issues.push({ path: `routes[${i}].upstream.ca`, message: `cannot read ${ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(file, issues);
 }
 
 /** Parses, expands, validates. Throws ConfigError listing every issue with file:line:column and path. */

@@ -6,8 +6,9 @@ import { parseDuration, parsePercent, parseSize } from './units.js';
 import {
   DEFAULT_ADMIN_LISTEN, DEFAULT_DATA_LISTEN, DEFAULT_STATE_FILE, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS,
   DEFAULT_UPSTREAM, DEFAULT_HEALTH_CHECK, DEFAULT_EJECTION, DEFAULT_ROLLOUT, DEFAULT_STICKY_MAX_AGE_MS, DEFAULT_GATE_TIMEOUT_MS,
-  LOG_LEVELS, DEFAULT_SHADOW, DEFAULT_FLEET_LEASE_TTL_MS, MIN_FLEET_LEASE_TTL_MS,
+  LOG_LEVELS, DEFAULT_FAILURE, DEFAULT_SHADOW, DEFAULT_FLEET_LEASE_TTL_MS, MIN_FLEET_LEASE_TTL_MS,
 } from './defaults.js';
+import { GRPC_STATUS_NAMES, grpcStatusCode } from './grpc-status.js';
 
 // One schema yields both the runtime validator and the TypeScript type (z.output).
 // Every object is strict: an unknown key is an error, never silently ignored.
@@ -98,6 +99,29 @@ const upstream = z.strictObject({
   keepAliveTimeout: duration.default(DEFAULT_UPSTREAM.keepAliveTimeoutMs),
   healthCheck: healthCheck.optional(),
   ejection: ejection.default(() => ejection.parse({})),
+  protocol: z.enum(['http1', 'http2', 'h2c']).default('http1'),
+  /** PEM file of extra CAs to trust for https:// endpoints (a private CA); the system's stay trusted. */
+  ca: z.string().min(1).optional(),
+});
+
+/** `5xx`, `4xx`... or one code such as 429. */
+const statusClass = z.union([z.string().regex(/^[1-5]xx$/, 'must be a class such as 5xx or a code such as 503'), z.number().int().min(100).max(599)]);
+const grpcStatus = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const code = grpcStatusCode(v);
+  if (code === null) {
+    ctx.addIssue({ code: 'custom', message: `unknown gRPC status ${JSON.stringify(v)}; use one of ${GRPC_STATUS_NAMES.join(', ')} or its number 0-16` });
+    return z.NEVER;
+  }
+  return code;
+});
+const failure = z.strictObject({
+  status: z.union([statusClass, z.array(statusClass)]).transform((v) => (Array.isArray(v) ? v : [v])).default([...DEFAULT_FAILURE.status]),
+  grpcStatus: z.array(grpcStatus).default(() => DEFAULT_FAILURE.grpcStatus.map((n) => grpcStatusCode(n)!)),
+});
+
+/** A certificate and its key, PEM files; read and checked when the listener starts (src/proxy/certificates.ts). */
+const tls = z.strictObject({
+  certificates: z.array(z.strictObject({ cert: z.string().min(1), key: z.string().min(1) })).min(1, 'needs at least one { cert, key } pair'),
 });
 
 const gate = z.union([
@@ -182,6 +206,7 @@ const route = z.strictObject({
     allowFrom: z.array(cidr).optional(),
   }).optional(),
   upstream: upstream.default(() => upstream.parse({})),
+  failure: failure.default(() => failure.parse({})),
   rollout: rollout.optional(),
 });
 
@@ -216,6 +241,8 @@ export const configSchema = z.strictObject({
   }).default({ listen: DEFAULT_ADMIN_LISTEN, token: undefined }),
   stateFile: z.string().min(1).default(DEFAULT_STATE_FILE),
   workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
+  tls: tls.optional(),
+  http2: z.boolean().default(true),
   drainTimeout: duration.default(DEFAULT_DRAIN_TIMEOUT_MS),
   trustedProxies: z.array(cidr).default([]),
   log: z.strictObject({
@@ -234,4 +261,7 @@ export type RolloutConfig = NonNullable<RouteConfig['rollout']>;
 export type GateConfig = RolloutConfig['gates'][number];
 export type ShadowConfig = NonNullable<RolloutConfig['shadow']>;
 export type LimitsConfig = CutoverConfig['limits'];
+export type TlsConfig = NonNullable<CutoverConfig['tls']>;
+export type FailureConfig = RouteConfig['failure'];
+export type UpstreamProtocol = UpstreamConfig['protocol'];
 export type FleetConfig = NonNullable<CutoverConfig['fleet']>;

@@ -29,6 +29,7 @@ function checkRoute(route: RouteConfig, i: number): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
   const at = (...rest: (string | number)[]) => ['routes', i, ...rest];
   issues.push(...duplicateEndpoints(route.stable.endpoints, at('stable', 'endpoints')));
+  issues.push(...protocolSchemes(route, at));
   if (route.canary) {
     issues.push(...duplicateEndpoints(route.canary.endpoints, at('canary', 'endpoints')));
     const stable = new Set(route.stable.endpoints);
@@ -87,3 +88,23 @@ export function configWarnings(config: CutoverConfig): string[] {
 }
 
 export type { ConfigIssue };
+
+/** `upstream.protocol` fixes the scheme: http2 negotiates by ALPN inside TLS, h2c has no TLS at all. */
+function protocolSchemes(route: RouteConfig, at: (...rest: (string | number)[]) => (string | number)[]): SemanticIssue[] {
+  const protocol = route.upstream.protocol;
+  if (protocol === 'http1') return [];
+  const want = protocol === 'http2' ? 'https:' : 'http:';
+  const issues: SemanticIssue[] = [];
+  const check = (endpoints: readonly string[], version: 'stable' | 'canary'): void => {
+    endpoints.forEach((e, k) => {
+      if (!e.startsWith(want)) {
+        issues.push({ path: at(version, 'endpoints', k), message: protocol === 'http2'
+          ? `${e}: upstream.protocol http2 needs https:// endpoints (HTTP/2 by ALPN over TLS); use protocol: h2c for cleartext HTTP/2`
+          : `${e}: upstream.protocol h2c is cleartext HTTP/2 and needs http:// endpoints; use protocol: http2 for https://` });
+      }
+    });
+  };
+  check(route.stable.endpoints, 'stable');
+  if (route.canary) check(route.canary.endpoints, 'canary');
+  return issues;
+}

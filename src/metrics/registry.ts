@@ -13,6 +13,8 @@ export interface GaugeSources {
   upstreamConnections(): Iterable<{ route: string; version: VersionName; active: number; idle: number }>;
   /** Endpoints of each version that may be sent requests now (healthy and not ejected). */
   healthyEndpoints(): Iterable<{ route: string; version: VersionName; healthy: number }>;
+  /** The data plane's TLS certificates and when each expires (Unix seconds). */
+  certificates?(): Iterable<{ name: string; expiresAtSeconds: number }>;
 }
 
 /**
@@ -74,6 +76,13 @@ export class CutoverMetrics {
       collect() {
         this.reset();
         for (const h of sourcesOf()?.healthyEndpoints() ?? []) this.set({ route: h.route, version: h.version }, h.healthy);
+      },
+    });
+    new Gauge({
+      name: 'cutover_tls_certificate_expiry_seconds', help: 'When each served TLS certificate expires, as a Unix time in seconds (alert on it minus time())', labelNames: ['name'], registers,
+      collect() {
+        this.reset();
+        for (const c of sourcesOf()?.certificates?.() ?? []) this.set({ name: c.name }, c.expiresAtSeconds);
       },
     });
     this.configReloads.inc({ result: 'success' }, 0);

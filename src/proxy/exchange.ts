@@ -6,6 +6,7 @@ import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { stickyCookieOf } from './choose-version.js';
 import { classifyFailure, isIdempotent, STATUS_TEXT } from './failures.js';
 import { downstreamResponseHeaders, trailerObject } from './headers.js';
+import { grpcStatusInRaw, headerObject, isGrpcRequest, respondTrailersOnly, writeGrpcStatus } from './grpc.js';
 import type { ProxyContext } from './context.js';
 import { bodyBroken, bodyReplayable } from './request-body.js';
 import type { ShadowPair } from './shadow.js';
@@ -43,6 +44,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   private clientGone = false;
   private bodyIncomplete: Error | null = null;
   private retried = false;
+  /** A gRPC call: its grpc-status, not only its HTTP status, says whether it failed (route.failure). */
+  private readonly grpc: boolean;
+  /** The grpc-status seen so far (a trailers-only response carries it in the headers). */
+  private grpcStatus: string | null = null;
+  /** A trailers-only gRPC answer's headers, held until the upstream stream ends (grpc.ts respondTrailersOnly). */
+  private trailersOnly: string[] | null = null;
   /** Set for chunked bodies: a BodyLimiter that counts the body on its way upstream (body-limit.ts). */
   requestBody: Readable | null = null;
   /** Set while the route is shadowing and this request was mirrored: it is told stable's answer (shadow.ts). */
@@ -63,6 +70,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     (res as TaggedResponse)[kExchange] = this;
     (req as TaggedRequest)[kExchange] = this;
     res.on('close', onResponseClose);
+    this.grpc = isGrpcRequest(req);
   }
 
   private get body(): Readable {
@@ -102,6 +110,7 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.status = statusCode;
     this.resumeUpstream = resume;
+    if (this.grpc) this.grpcStatus = grpcStatusInRaw(rawHeaders);
     this.shadow?.stableHeaders(statusCode, rawHeaders);
     const headers = downstreamResponseHeaders(rawHeaders);
     this.pool.answered();
@@ -111,8 +120,14 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     // Node's server.close() leaves a connection whose request was in flight open for keep-alive,
     // so the drain would wait out keepAliveTimeout; answer with Connection: close instead.
     if (this.ctx.draining) this.res.shouldKeepAlive = false;
+    if (this.grpcStatus !== null) {
+      this.trailersOnly = headers;
+      this.sent = true;
+      return true;
+    }
     try {
-      if (statusText) this.res.writeHead(statusCode, statusText, headers);
+      // HTTP/2 has no reason phrase (RFC 9113 §8.3.2); Node warns when given one.
+      if (statusText && this.req.httpVersionMajor !== 2) this.res.writeHead(statusCode, statusText, headers);
       else this.res.writeHead(statusCode, headers);
     } catch {
       // Node refused a header value the upstream sent: the response is unusable.
@@ -125,6 +140,8 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    // A body after grpc-status in the headers is not gRPC; pass it on as it came.
+    if (this.trailersOnly !== null) this.flushHeld();
     this.shadow?.stableData(chunk);
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
@@ -132,13 +149,27 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(trailers: string[] | Buffer[] | null): void {
-    if (trailers && trailers.length > 0 && !this.res.getHeader('content-length')) {
-      const t = trailerObject(trailers);
-      if (t) this.res.addTrailers(t);
+    // undici's HTTP/2 client hands the trailers over as an object, its HTTP/1.1 client as a list.
+    const t = trailers ? trailerObject(trailers as Parameters<typeof trailerObject>[0]) : null;
+    if (this.trailersOnly !== null && t === null) {
+      respondTrailersOnly(this.res, headerObject(this.status, this.trailersOnly));
+      this.trailersOnly = null;
+      this.shadow?.stableComplete();
+      this.finish(this.status, this.route.failure.failedStatus(this.status) || this.route.failure.failedGrpc(this.grpcStatus!), this.analysed);
+      return;
     }
+    if (this.trailersOnly !== null) this.flushHeld();
+    // HTTP/1.1 can carry trailers only in a chunked body; HTTP/2 always can (RFC 9113 §8.1).
+    if (t !== null && (this.req.httpVersionMajor === 2 || !this.res.getHeader('content-length'))) this.res.addTrailers(t);
     this.res.end();
     this.shadow?.stableComplete();
-    this.finish(this.status, this.status >= 500, this.analysed);
+    let failed = this.route.failure.failedStatus(this.status);
+    if (this.grpc && !failed) {
+      const status = t?.['grpc-status'] ?? this.grpcStatus;
+      // A call that ends without a status is UNKNOWN to the client (gRPC over HTTP/2 spec).
+      failed = this.route.failure.failedGrpc(status ?? '2');
+    }
+    this.finish(this.status, failed, this.analysed);
   }
 
   onError(err: Error): void {
@@ -170,6 +201,12 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
       this.res.destroy();
     }
     this.finish(failure.status || 502, failure.side === 'upstream', this.analysed);
+  }
+
+  private flushHeld(): void {
+    const headers = this.trailersOnly!;
+    this.trailersOnly = null;
+    this.res.writeHead(this.status, headers);
   }
 
   /** Sends the request again, once: on stable when the canary failed, else on a fresh stable connection. */
@@ -214,9 +251,18 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
 
   /** Called when the client connection closes, for any reason. */
   clientClosed(): void {
-    if (this.finished || this.res.writableFinished) return;
+    // Node's HTTP/2 compatibility response reports writableFinished once its stream closed, even when
+    // the client reset it mid-answer; only `finished` (set right after end()) says the answer was whole.
+    if (this.finished || (this.req.httpVersionMajor !== 2 && this.res.writableFinished)) return;
     this.clientGone = true;
-    if (this.abortUpstream) this.abortUpstream(CLIENT_GONE);
+    if (!this.abortUpstream) return;
+    // An HTTP/2 client's reset arrives inside nghttp2's read callback of the downstream session.
+    // Aborting an HTTP/2 upstream stream from there (undici closes it while its request body is
+    // torn down) sent Node 20's upstream session into an endless SendPendingData loop that grew
+    // without bound (regression test: test/integration/http2/client-reset-with-body.test.ts).
+    // Leaving the callback first costs nothing on HTTP/1.1, which keeps the direct call.
+    if (this.req.httpVersionMajor === 2) setImmediate(abortLater, this.abortUpstream);
+    else this.abortUpstream(CLIENT_GONE);
   }
 
   resume(): void {
@@ -231,6 +277,10 @@ export class ProxyExchange implements Dispatcher.DispatchHandler {
     this.target.recorder.record(code, this.ctx.now() - this.startedAt, failed, analysed);
     this.ctx.requestDone(this.route, this.target.name, code, this.req, this.startedAt);
   }
+}
+
+function abortLater(abort: (err?: Error) => void): void {
+  abort(CLIENT_GONE);
 }
 
 /** The exchange forwarding this request, if it is still being forwarded. */
@@ -257,6 +307,8 @@ function earlyHintLinks(raw: Buffer[]): Record<string, string | string[]> {
 const PLAIN_BODIES = new Map<number, Buffer>();
 /** A short plain-text answer of the proxy's own, e.g. 502 "bad gateway: the upstream failed". */
 export function writePlain(res: ServerResponse, status: number, text?: string): void {
+  // Only an HTTP/2 request can be a gRPC call; the check costs nothing for HTTP/1.1.
+  if (res.req !== undefined && isGrpcRequest(res.req)) return writeGrpcStatus(res, status, text ?? STATUS_TEXT[status] ?? 'error');
   let body = text === undefined ? PLAIN_BODIES.get(status) : undefined;
   if (!body) {
     body = Buffer.from(`${text ?? STATUS_TEXT[status] ?? 'error'}\n`);

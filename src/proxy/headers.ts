@@ -20,6 +20,8 @@ export interface RequestHeaderFacts {
   rejectedHeader: string | null;
   overrideValue: string | undefined;
   cookie: string | undefined;
+  /** `TE: trailers` was sent (gRPC sends it to detect proxies that drop trailers; RFC 9113 §8.2.2). */
+  teTrailers: boolean;
 }
 
 /**
@@ -45,14 +47,22 @@ export function upstreamRequestHeaders(
   let cookie: string | undefined;
   let clientProto: string | undefined;
   let clientHost: string | undefined;
+  let authority: string | undefined;
+  let teTrailers = false;
 
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
+    // HTTP/2 pseudo-headers (only Node's HTTP/2 layer yields them; llhttp refuses ':' in a name).
+    if (name.charCodeAt(0) === 0x3a) {
+      if (name === ':authority') authority = value;
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
       if (lower === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
       else if (lower === 'transfer-encoding') hasBody = true;
+      else if (lower === 'te' && value.trim().toLowerCase() === 'trailers') teTrailers = true;
       continue;
     }
     switch (lower) {
@@ -94,12 +104,17 @@ export function upstreamRequestHeaders(
     out.push(name, value);
   }
 
+  // RFC 9113 §8.3.1: :authority stands for Host; an HTTP/1.1 upstream needs it as Host.
+  if (host === undefined && authority !== undefined) {
+    host = authority;
+    out.push('host', authority);
+  }
   const headers = connection !== undefined ? withoutConnectionTokens(out, connection) : out;
   headers.push('x-forwarded-for', xff === undefined ? peer : `${xff}, ${peer}`);
   headers.push('x-forwarded-proto', clientProto ?? proto);
   const fwdHost = clientHost ?? host;
   if (fwdHost !== undefined) headers.push('x-forwarded-host', fwdHost);
-  return { headers, host, hasBody, rejectedHeader, overrideValue, cookie };
+  return { headers, host, hasBody, rejectedHeader, overrideValue, cookie, teTrailers };
 }
 
 /** RFC 9110 §7.6.1: every field named in Connection is hop-by-hop too. */
@@ -144,8 +159,16 @@ export function downstreamResponseHeaders(raw: readonly Buffer[] | readonly stri
   return connection !== undefined ? withoutConnectionTokens(out, connection) : out;
 }
 
-/** Trailers as the object res.addTrailers takes. */
-export function trailerObject(raw: readonly Buffer[] | readonly string[]): Record<string, string> | null {
+/** Trailers as the object res.addTrailers takes. undici's HTTP/1.1 client gives a flat list, its HTTP/2 client an object. */
+export function trailerObject(raw: readonly Buffer[] | readonly string[] | Record<string, string | string[] | undefined>): Record<string, string> | null {
+  if (!Array.isArray(raw)) {
+    let out: Record<string, string> | null = null;
+    for (const [name, value] of Object.entries(raw)) {
+      if (value === undefined) continue;
+      (out ??= {})[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return out;
+  }
   if (raw.length === 0) return null;
   const out: Record<string, string> = {};
   for (let i = 0; i < raw.length; i += 2) out[raw[i]!.toString('latin1')] = raw[i + 1]!.toString('latin1');

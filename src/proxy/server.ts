@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Server as NetServer, Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { RouteTable } from '../routing/route-table.js';
 import { chooseVersion } from './choose-version.js';
@@ -10,25 +12,39 @@ import { BodyLimiter } from './body-limit.js';
 import { rawAnswer, refuseConnect } from './client-errors.js';
 import { answerParseError } from './parse-error-answer.js';
 import { guardRequest, type Rejection } from './request-guard.js';
+import type { CertificateStore } from './certificate-store.js';
+import { authorityOf, guardHttp2Request } from './http2-guard.js';
+import { DataListener } from './listener.js';
 import { startShadowCopy } from './shadow.js';
 import { detachedResponse, SocketBody, withoutHttp2Settings } from './upgrade-fallback.js';
 import { isWebSocketUpgrade, type WebSocketTunnels } from './websocket.js';
 
+/** How the data plane listens: `http2` and `tls` of the config. */
+export interface ListenOptions {
+  http2: boolean;
+  certificates: CertificateStore | null;
+}
+
 /**
- * The downstream HTTP/1.1 server. Node's own parser (llhttp) stays in charge of
- * framing; this file decides what to do with a parsed request and hands the
- * forwarding to a ProxyExchange.
+ * The downstream server. Node's own parsers (llhttp, nghttp2) stay in charge of
+ * framing; this file decides what to do with a parsed request, HTTP/1.1 or one
+ * HTTP/2 stream alike, and hands the forwarding to a ProxyExchange.
  */
 export class ProxyServer {
-  readonly server: Server;
+  /** The listening server (TLS, the h2c sniff, or the HTTP/1.1 server itself). */
+  readonly server: NetServer;
+  readonly http1: Server;
+  private readonly listener: DataListener;
+  /** X-Forwarded-Proto for what this listener speaks. */
+  private readonly scheme: 'http' | 'https';
   private table: RouteTable;
   /** Sockets of refused upgrades being answered as plain HTTP (upgrade-fallback.ts); Node no longer tracks them. */
   private readonly detached = new Set<Socket>();
 
-  constructor(private readonly ctx: ProxyContext, table: RouteTable, private readonly tunnels: WebSocketTunnels) {
+  constructor(private readonly ctx: ProxyContext, table: RouteTable, private readonly tunnels: WebSocketTunnels, listen: ListenOptions = { http2: false, certificates: null }) {
     this.table = table;
     const limits = ctx.limits;
-    this.server = createServer({
+    const http1 = createServer({
       maxHeaderSize: limits.maxHeaderSize,
       requestTimeout: limits.requestTimeout,
       headersTimeout: Math.min(limits.headersTimeout, limits.requestTimeout),
@@ -38,16 +54,25 @@ export class ProxyServer {
       requireHostHeader: true,
     }, this.onRequest);
     // Node silently drops headers past maxHeadersCount; keep one more so an excess can be answered with 431.
-    this.server.maxHeadersCount = limits.maxHeaders + 1;
+    http1.maxHeadersCount = limits.maxHeaders + 1;
+    http1.on('clientError', answerParseError);
+    http1.on('connect', refuseConnect);
+    http1.on('upgrade', this.onUpgrade);
+    this.http1 = http1;
+    this.scheme = listen.certificates !== null ? 'https' : 'http';
+    this.listener = new DataListener(http1, this.onHttp2Request, listen.http2, limits, listen.certificates);
+    this.server = this.listener.server;
     this.server.maxConnections = limits.maxConnections;
-    this.server.on('clientError', answerParseError);
-    this.server.on('connect', refuseConnect);
-    this.server.on('upgrade', this.onUpgrade);
   }
 
   /** Swaps the route table; requests in flight keep the one they started with. */
   setTable(table: RouteTable): void {
     this.table = table;
+  }
+
+  /** The certificate for handshakes without SNI (or with a name no certificate has), after a renewal. */
+  setDefaultCertificate(options: { cert: string; key: string }): void {
+    (this.server as TlsServer).setSecureContext({ ...options, minVersion: 'TLSv1.2' });
   }
 
   get routeTable(): RouteTable {
@@ -59,34 +84,49 @@ export class ProxyServer {
   };
 
   /**
+   * An HTTP/2 stream through Node's compatibility API, which offers the part of
+   * IncomingMessage/ServerResponse the exchange uses (headers, rawHeaders, url,
+   * body stream, writeHead, write/drain, addTrailers, 'close'), so it takes the
+   * same path as an HTTP/1.1 request.
+   */
+  private readonly onHttp2Request = (req: Http2ServerRequest, res: Http2ServerResponse): void => {
+    this.serve(req as unknown as IncomingMessage, res as unknown as ServerResponse, null, true);
+  };
+
+  /**
    * One request, from the guard to the upstream. `upgradeHead` is set for a request that came
    * through the upgrade listener and is served as plain HTTP (onUpgrade): its body, if any,
    * is read off the raw socket, starting with these bytes.
    */
-  private serve(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
+  private serve(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null, h2 = false): void {
     const ctx = this.ctx;
     const startedAt = ctx.now();
     const table = this.table;
     if (ctx.draining) res.shouldKeepAlive = false;
     const raw = req.rawHeaders;
-    if (raw.length > ctx.limits.maxHeaders * 2) return refuse(res, TOO_MANY_HEADERS);
-    const verdict = guardRequest(req, ctx.limits);
+    // HTTP/2's pseudo-headers (:method, :path, :scheme, :authority) are four more raw pairs.
+    if (raw.length > (ctx.limits.maxHeaders + (h2 ? 4 : 0)) * 2) return refuse(res, TOO_MANY_HEADERS);
+    const verdict = h2 ? guardHttp2Request(req, ctx.limits) : guardRequest(req, ctx.limits);
     if (typeof verdict !== 'string') return refuse(res, verdict);
     // Node's parser stopped at the end of the header section: a chunked body would have to be parsed here.
     if (upgradeHead !== null && verdict === 'chunked') return refuse(res, CHUNKED_UPGRADE);
     const url = req.url ?? '/';
-    const route = table.match(hostOf(raw), url);
+    const route = table.match(h2 ? authorityOf(raw)! : hostOf(raw), url);
     if (route === null) return writePlain(res, 404);
 
     const peer = req.socket.remoteAddress ?? '';
     const override = route.config.override?.enabled ? route.config.override.header : null;
-    const facts = upstreamRequestHeaders(raw, peer, 'http', ctx.limits.underscoreHeaders, ctx.isTrustedProxy(peer), override);
+    const facts = upstreamRequestHeaders(raw, peer, this.scheme, ctx.limits.underscoreHeaders, ctx.isTrustedProxy(peer), override);
+    // HTTP/2 frames the body itself: one is coming unless the HEADERS frame ended the stream.
+    if (h2) facts.hasBody = !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
     if (facts.rejectedHeader !== null) return writePlain(res, 400, `header "${facts.rejectedHeader}" contains an underscore, which this proxy rejects`);
     if (facts.hasBody && contentLengthOver(raw, ctx.limits.maxBodySize)) {
       res.shouldKeepAlive = false;
       return writePlain(res, 413);
     }
     const headers = upgradeHead === null ? facts.headers : withoutHttp2Settings(facts.headers);
+    // RFC 9113 §8.2.2: "TE: trailers" is the one TE an HTTP/2 hop carries; gRPC servers may insist on it.
+    if (facts.teTrailers && route.config.upstream.protocol !== 'http1') headers.push('te', 'trailers');
 
     const choice = chooseVersion(route, facts, peer, req, res, ctx, startedAt);
     if (choice === null) {
@@ -148,14 +188,11 @@ export class ProxyServer {
   /** Stops accepting; idle keep-alive connections close now, busy ones after their response. */
   stopAccepting(): Promise<void> {
     this.ctx.draining = true;
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+    return new Promise((resolve) => this.listener.close(resolve));
   }
 
   closeAllConnections(): void {
-    this.server.closeAllConnections();
+    this.listener.closeAll();
     for (const socket of this.detached) socket.destroy();
     this.tunnels.closeAll();
   }

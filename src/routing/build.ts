@@ -56,7 +56,8 @@ function applyUpkeep(routes: readonly RouteConfig[], pools: ReadonlyMap<string, 
     const up = route.upstream;
     for (const e of [...route.stable.endpoints, ...(route.canary?.endpoints ?? [])]) {
       const pool = pools.get(e)!;
-      pool.warm = Math.max(pool.warm, up.warm);
+      // One HTTP/2 connection multiplexes every stream, and the Pool adds one only when it is full: hold one warm.
+      pool.warm = Math.max(pool.warm, up.protocol === 'http1' ? up.warm : Math.min(up.warm, 1));
       if (pool.healthCheck === null && up.healthCheck) pool.healthCheck = up.healthCheck;
       if (configured.has(pool)) continue;
       configured.add(pool);
@@ -72,6 +73,8 @@ function wantedPools(routes: readonly RouteConfig[]): Map<string, PoolOptions> {
       connections: route.upstream.connections,
       connectTimeoutMs: route.upstream.connectTimeout,
       keepAliveTimeoutMs: route.upstream.keepAliveTimeout,
+      protocol: route.upstream.protocol,
+      caFile: route.upstream.ca,
     };
     for (const e of [...route.stable.endpoints, ...(route.canary?.endpoints ?? [])]) {
       const seen = wanted.get(e);

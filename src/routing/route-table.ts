@@ -4,6 +4,7 @@ import type { ShadowRecorder } from '../metrics/shadow-recorder.js';
 import type { VersionName } from '../metrics/registry.js';
 import type { EndpointSet } from '../upstream/endpoint-set.js';
 import { AddressList } from './address-list.js';
+import { FailurePolicy } from './failure-policy.js';
 import { stickyCookieFor, type StickyCookie } from './sticky.js';
 import { compileHostMatcher, type HostMatcher } from './host-match.js';
 import type { RouteState } from './route-state.js';
@@ -24,6 +25,8 @@ export class Route {
   readonly overrideAllowList: AddressList | null;
   /** The signed-bucket cookie when `sticky` is on and there is a canary; resolved here, not per request. */
   readonly stickyCookie: StickyCookie | null;
+  /** What counts as a failed request for the analysis (`failure:`). */
+  readonly failure: FailurePolicy;
 
   constructor(
     readonly config: RouteConfig,
@@ -39,6 +42,7 @@ export class Route {
     const allowFrom = config.override?.allowFrom;
     this.overrideAllowList = allowFrom ? new AddressList(allowFrom) : null;
     this.stickyCookie = config.sticky !== undefined && canary !== null ? stickyCookieFor(config.sticky) : null;
+    this.failure = new FailurePolicy(config.failure);
   }
 
   matches(host: string | undefined, path: string): boolean {

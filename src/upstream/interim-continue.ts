@@ -18,7 +18,7 @@ interface ParserState { statusCode: number; headers: unknown[] }
 const kParser = (createRequire(import.meta.url)('undici/lib/core/symbols.js') as { kParser: symbol }).kParser;
 
 /** undici's connector, with every HTTP/1.1 connection it opens passed through discardInterimContinue. */
-export function continueDiscardingConnector(options: { timeout: number }): buildConnector.connector {
+export function continueDiscardingConnector(options: buildConnector.BuildOptions): buildConnector.connector {
   const connect = buildConnector(options);
   return (opts, callback) => connect(opts, (err, socket) => {
     if (err === null && socket !== null) discardInterimContinue(socket as Socket);

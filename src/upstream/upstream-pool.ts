@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates as tlsRootCertificates } from 'node:tls';
 import { Client, Pool } from 'undici';
 import { PassiveEjection } from './ejection.js';
 import type { EndpointHealth } from './endpoint-health.js';
@@ -8,7 +10,17 @@ export interface PoolOptions {
   connections: number;
   connectTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** `upstream.protocol`: http1, http2 (TLS + ALPN) or h2c (cleartext prior knowledge). */
+  protocol?: 'http1' | 'http2' | 'h2c';
+  /** `upstream.ca`: a PEM file of CAs to trust for https:// endpoints, beside the system's. */
+  caFile?: string;
 }
+
+/**
+ * Streams one HTTP/2 connection carries before the Pool opens another (nginx's
+ * http2_max_concurrent_streams is 128; gRPC servers usually offer 100 or more).
+ */
+export const H2_STREAMS_PER_CONNECTION = 100;
 
 /** Something that counts new upstream connections, e.g. a prom-client counter child. */
 export interface ConnectCounter { inc(): void }
@@ -42,13 +54,25 @@ export class UpstreamPool {
   private closed = false;
 
   constructor(readonly origin: string, readonly options: PoolOptions) {
+    const h2 = options.protocol === 'http2' || options.protocol === 'h2c';
+    // undici speaks HTTP/2 to both: allowH2 negotiates it by ALPN over TLS, and the connector's useH2c
+    // (undici >= 7.10, not in its typings yet; a Pool reads it from `connect`, not from its own options)
+    // starts cleartext HTTP/2 with prior knowledge. So every protocol keeps one Pool per origin with the
+    // same warm keeper, health checks, ejection and retry as HTTP/1.1.
+    const protocolOptions = h2 ? { allowH2: true, pipelining: H2_STREAMS_PER_CONNECTION, maxConcurrentStreams: H2_STREAMS_PER_CONNECTION } : { pipelining: 1 };
+    const connect = {
+      timeout: options.connectTimeoutMs,
+      ...(options.protocol === 'h2c' ? { useH2c: true } : {}),
+      ...(options.caFile ? { ca: [...rootCertificatesOnce(), readFileSync(options.caFile, 'utf8')] } : {}),
+    };
     this.pool = new Pool(origin, {
       connections: options.connections,
-      pipelining: 1,
+      ...protocolOptions,
       keepAliveTimeout: options.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs, 600_000),
-      // A stray 100 Continue must not cost the request (interim-continue.ts).
-      connect: continueDiscardingConnector({ timeout: options.connectTimeoutMs }),
+      // HTTP/1.1: a stray 100 Continue must not cost the request (interim-continue.ts). HTTP/2 has no such
+      // parser to protect, and the Pool applies allowH2 (ALPN) only to a connector it builds itself.
+      connect: h2 ? connect : continueDiscardingConnector(connect),
       // Per-request timeouts are passed with each dispatch; these are only fallbacks.
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
@@ -141,6 +165,14 @@ export class UpstreamPool {
 
 function noop(): void {}
 
+let roots: readonly string[] | null = null;
+/** The system's CAs, kept when `upstream.ca` adds one (Node's `ca` option replaces them otherwise). */
+function rootCertificatesOnce(): readonly string[] {
+  roots ??= tlsRootCertificates;
+  return roots;
+}
+
 export function sameOptions(a: PoolOptions, b: PoolOptions): boolean {
-  return a.connections === b.connections && a.connectTimeoutMs === b.connectTimeoutMs && a.keepAliveTimeoutMs === b.keepAliveTimeoutMs;
+  return a.connections === b.connections && a.connectTimeoutMs === b.connectTimeoutMs && a.keepAliveTimeoutMs === b.keepAliveTimeoutMs
+    && (a.protocol ?? 'http1') === (b.protocol ?? 'http1') && a.caFile === b.caFile;
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 
 /**
  * Polls a condition until it holds or the deadline passes. Only for states no event announces

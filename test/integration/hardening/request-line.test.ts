@@ -18,7 +18,8 @@ const rows: Row[] = [
   { name: 'malformed version', send: `GET / HTTP/x.y\r\n${H}\r\n`, status: 400, close: true, upstream: 'nothing' },
   { name: 'lower-case protocol name', send: `GET / http/1.1\r\n${H}\r\n`, status: 400, close: true, upstream: 'nothing' },
   { name: 'HTTP/0.9 request', send: 'GET /\r\n\r\n', status: 400, close: true, upstream: 'nothing' },
-  { name: 'HTTP/2 prior-knowledge preface', send: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', status: 400, close: true, upstream: 'nothing' },
+  // With http2 on (the default) the preface starts h2c instead: test/integration/http2/h2c.test.ts.
+  { name: 'HTTP/2 prior-knowledge preface with http2: false', send: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', status: 400, close: true, upstream: 'nothing', config: { http2: false } },
   { name: 'CONNECT (open-proxy tunnel)', send: 'CONNECT internal.test:22 HTTP/1.1\r\nHost: internal.test:22\r\n\r\n', status: 405, close: true, upstream: 'nothing' },
   { name: 'space in the target', send: `GET /a b HTTP/1.1\r\n${H}\r\n`, status: 400, close: true, upstream: 'nothing' },
   { name: 'NUL in the target', send: `GET /a\x00b HTTP/1.1\r\n${H}\r\n`, status: 400, close: true, upstream: 'nothing' },

@@ -39,10 +39,12 @@ export interface Row {
   /** What the upstream must have received: 'nothing', or a check of the one request it got. */
   upstream: 'nothing' | ((p: Proxy) => void);
   limits?: Record<string, unknown>;
+  /** Top-level config for this row, e.g. { http2: false }. */
+  config?: Record<string, unknown>;
 }
 
 export async function runRow(row: Row): Promise<RawResult> {
-  const p = await startProxy({}, row.limits);
+  const p = await startProxy(row.config ?? {}, row.limits);
   const res = await rawRequest(p.port, row.send, { waitClose: row.close ?? false, timeoutMs: 5_000 });
   expect(res.responses[0]?.status, `${row.name}: got ${JSON.stringify(res.text.slice(0, 200))}`).toBe(row.status);
   if (row.close) expect(res.closed, `${row.name}: connection must be closed`).toBe(true);
