@@ -99,6 +99,8 @@ describe('fleet: two replicas, one rollout (real redis-server)', () => {
     // A refusal from the leader reaches the operator as the leader's refusal.
     expect((await steer(b, 'shop/pause')).status).toBe(409);
 
+    // The replicas list is what the store last listed (heartbeats once a second): wait for both.
+    await until(async () => (await fleet(b)).replicas.length === 2, 'the follower to list both replicas', 10_000);
     const view = await fleet(b);
     expect(view).toMatchObject({ leader: 'a', deciding: false, hold: null, store: { up: true } });
     expect(view.replicas.map((r) => [r.id, r.leader, r.configMatches])).toEqual([['a', true, true], ['b', false, true]]);
