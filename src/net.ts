@@ -1,5 +1,6 @@
 /** Listening helpers shared by the admin server and the composition root. */
-import type { Server } from 'node:net';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 
 /** `host:port` as written in the config (`listen`, `admin.listen`); IPv6 hosts lose their brackets. */
 export function splitHostPort(address: string): { host: string; port: number } {
@@ -38,4 +39,18 @@ export function describeListenError(err: unknown, configFile: string): string | 
   const hint = e.code !== undefined ? LISTEN_ERROR_HINTS[e.code] : undefined;
   if (hint === undefined) return null;
   return `cannot listen: ${e.message} (${hint}); change listen or admin.listen in ${configFile}`;
+}
+
+/**
+ * A loopback port nothing listens on right now: bind 0, read it, close. For servers that cannot be
+ * told to bind 0 and report the port (redis-server, prometheus), and for connection-refused cases.
+ */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  server.close();
+  await once(server, 'close');
+  return port;
 }

@@ -6,14 +6,31 @@
  * Usage: npm run bench:migrations [-- --timing]   (writes bench/results/migrations.md)
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkSql, RULES } from '../../dist/migrations/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CORPUS = join(ROOT, 'test/fixtures/migrations');
-const SQUAWK = join(ROOT, 'node_modules/.bin/squawk');
+const SQUAWK_VERSION = '2.66.0';
+const SQUAWK = squawkBin();
+
+/**
+ * squawk-cli is installed here on first use, not kept in devDependencies: it ships its binary as
+ * one optional package per platform, and where only linux-x64's is in the registry npm writes a
+ * lock file that `npm ci` then rejects ("Missing: @squawk-cli/darwin-arm64@ from lock file").
+ */
+function squawkBin() {
+  const dir = join(ROOT, 'node_modules/.cache/cutover-squawk');
+  const bin = join(dir, 'node_modules/.bin/squawk');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    console.error(`installing squawk-cli@${SQUAWK_VERSION} into ${relative(ROOT, dir)} (once)`);
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, `squawk-cli@${SQUAWK_VERSION}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return bin;
+}
 
 /** Same annotations as test/helpers/migration-corpus.ts. */
 function loadCorpus() {

@@ -6,11 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CutoverApp } from '../app.js';
 import type { Logger } from '../log.js';
+import { freeLoopbackPort as freePort } from '../net.js';
 
 export const MAX_DEMO_REPLICAS = 9;
 const REDIS_START_TIMEOUT_MS = 5_000;
@@ -24,15 +24,6 @@ export interface DemoFleet {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 /** A throwaway redis-server: loopback only, no persistence; a clear error when it is not installed. */
 async function startRedis(): Promise<{ url: string; child: ChildProcess }> {

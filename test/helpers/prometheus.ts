@@ -5,11 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { until } from './wait.js';
+import { freeLoopbackPort as freePort } from '../../src/net.js';
+export { freeLoopbackPort as freePort } from '../../src/net.js';
 
 export interface TestPrometheus {
   url: string;
@@ -18,16 +19,6 @@ export interface TestPrometheus {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now: bind 0, read it, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 export async function startPrometheus(targets: string[]): Promise<TestPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'cutover-prom-'));

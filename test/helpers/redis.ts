@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
+import { freeLoopbackPort as freePort } from '../../src/net.js';
+export { freeLoopbackPort as freePort } from '../../src/net.js';
 
 export interface TestRedis {
   port: number;
@@ -13,16 +14,6 @@ export interface TestRedis {
   restart(): Promise<void>;
 }
 
-/** A free loopback port: bind 0, read it, close (redis-server cannot be told to bind 0 and report). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 async function launch(port: number): Promise<ChildProcess> {
   // No RDB, no AOF: a restart is a Redis that lost everything.

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
 import { request } from 'undici';
 import { TrafficWindow } from '../../../src/analysis/window.js';
 import type { RouteState } from '../../../src/routing/route-state.js';
 import type { TestCutover } from '../../helpers/servers.js';
+export { freeLoopbackPort as freePort } from '../../../src/net.js';
 
 /** The value of one Prometheus series, NaN when absent. */
 export async function metric(cut: TestCutover, series: string): Promise<number> {
@@ -12,16 +11,6 @@ export async function metric(cut: TestCutover, series: string): Promise<number> 
   return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
 }
 
-/** A loopback port nothing listens on (bound, then released), for connection-refused cases. */
-export async function freePort(): Promise<number> {
-  const server: Server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** New upstream connections over every pool of the app, whatever role the pool plays now. */
 export function totalConnects(cut: TestCutover): number {
