@@ -1,25 +1,13 @@
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { eventually } from '../hardening/raw-http.js';
+import { freeLoopbackPort as deadPort } from '../../../src/net.js';
 import { startCutover, startUpstream, testConfig, type TestCutover } from '../../helpers/servers.js';
 
 // Issue 15, item 3: started with its only stable endpoint refusing connections,
 // /readyz answered 200 while every request got 502: an endpoint nobody had reached
 // was counted healthy. Until its warm connections opened or its first health check
 // passed, the stable's health is unknown and /readyz is 503 with that reason.
-
-/** A loopback port with nothing listening on it (bound, then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 async function readyz(cut: TestCutover): Promise<{ status: number; body: string }> {
   const res = await request(`${cut.adminUrl}/readyz`);
