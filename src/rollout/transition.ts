@@ -104,33 +104,18 @@ function onRestore(s: RolloutState, at: number, saved: RolloutState | null, prob
 }
 
 function onVerdict(s: RolloutState, at: number, outcome: StepOutcome, reason: string, p: RolloutPolicy): TransitionResult {
-  if (s.phase === 'shadowing') return onShadowVerdict(s, at, outcome, reason, p);
-  if (s.phase !== 'progressing' || s.gating !== null || s.step < 0) return unchanged(s);
+  // The shadow step is the step before the first weighted one: it passes to step 0.
+  const shadow = s.phase === 'shadowing';
+  if (!shadow && (s.phase !== 'progressing' || s.gating !== null || s.step < 0)) return unchanged(s);
   switch (outcome) {
     case 'pass':
-      return enterStep(s, s.step + 1, p, at, `${stepLabel(s.step, p)} passed: ${reason}`);
+      return enterStep(s, shadow ? 0 : s.step + 1, p, at, `${shadow ? 'shadow step' : stepLabel(s.step, p)} passed: ${reason}`);
     case 'fail':
-      return revert(s, at, `reverted at ${stepLabel(s.step, p)}: ${reason}`);
+      return revert(s, at, `${shadow ? 'reverted in the shadow step' : `reverted at ${stepLabel(s.step, p)}`}: ${reason}`);
     case 'pending':
     case 'inconclusive':
     case 'invalid':
       // Holding is not a transition: the verdict and its reason are shown as they are.
-      return unchanged(s);
-    default:
-      return assertNever(outcome);
-  }
-}
-
-/** The shadow step's verdict: agreement passes to the first weighted step, too many mismatches revert. */
-function onShadowVerdict(s: RolloutState, at: number, outcome: StepOutcome, reason: string, p: RolloutPolicy): TransitionResult {
-  switch (outcome) {
-    case 'pass':
-      return enterStep(s, 0, p, at, `shadow step passed: ${reason}`);
-    case 'fail':
-      return revert(s, at, `reverted in the shadow step: ${reason}`);
-    case 'pending':
-    case 'inconclusive':
-    case 'invalid':
       return unchanged(s);
     default:
       return assertNever(outcome);

@@ -4,8 +4,7 @@
  * the reason: an unreachable server, its error JSON, a timeout, an empty vector, a matrix. An
  * answer is never taken as a pass by default.
  */
-import { request } from 'undici';
-import { describeRequestError, readBounded } from './read-body.js';
+import { fetchCheckAnswer } from './read-body.js';
 import type { Sample } from './evaluate.js';
 
 interface PromResponse {
@@ -21,24 +20,16 @@ export async function queryPrometheus(baseUrl: string, query: string, timeoutMs:
   const where = `${url.origin}${url.pathname}`;
   // Prometheus' own timeout ends the evaluation on its side too, not only our wait for it.
   const form = new URLSearchParams({ query, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` });
-  let status: number;
-  let text: string | null;
-  try {
-    const res = await request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: form.toString(),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    status = res.statusCode;
-    text = await readBounded(res.body);
-  } catch (err) {
-    return { kind: 'noData', reason: `Prometheus at ${where}: ${describeRequestError(err, timeoutMs, signal)}` };
+  const answer = await fetchCheckAnswer(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: form.toString(),
+  }, timeoutMs, signal);
+  if (!answer.ok) {
+    if (answer.tooLarge) return { kind: 'noData', reason: `Prometheus at ${where} answered more than 1 MiB; aggregate the query to one series` };
+    return { kind: 'noData', reason: `Prometheus at ${where}: ${answer.why}` };
   }
-  if (text === null) return { kind: 'noData', reason: `Prometheus at ${where} answered more than 1 MiB; aggregate the query to one series` };
-  return parsePrometheusAnswer(status, text, where);
+  return parsePrometheusAnswer(answer.status, answer.text, where);
 }
 
 /** Pure: the answer of /api/v1/query as a sample. Exported for its unit tests. */

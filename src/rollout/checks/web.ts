@@ -3,29 +3,14 @@
  * from it. A non-2xx answer, a body that is not JSON, a missing field or one that is not a number
  * are "no data", with the reason.
  */
-import { request } from 'undici';
 import { parseJsonPath, readJsonPath } from '../../config/json-path.js';
-import { describeRequestError, readBounded } from './read-body.js';
+import { fetchCheckAnswer } from './read-body.js';
 import type { Sample } from './evaluate.js';
 
 export async function readHttpField(url: string, field: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<Sample> {
-  let status: number;
-  let text: string | null;
-  try {
-    const res = await request(url, {
-      method: 'GET',
-      headers: { accept: 'application/json', ...headers },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    status = res.statusCode;
-    text = await readBounded(res.body);
-  } catch (err) {
-    return { kind: 'noData', reason: `GET ${url}: ${describeRequestError(err, timeoutMs, signal)}` };
-  }
-  if (text === null) return { kind: 'noData', reason: `GET ${url} answered more than 1 MiB` };
-  return fieldOfAnswer(status, text, url, field);
+  const answer = await fetchCheckAnswer(url, { method: 'GET', headers: { accept: 'application/json', ...headers } }, timeoutMs, signal);
+  if (!answer.ok) return { kind: 'noData', reason: answer.tooLarge ? `GET ${url} answered more than 1 MiB` : `GET ${url}: ${answer.why}` };
+  return fieldOfAnswer(answer.status, answer.text, url, field);
 }
 
 /** Pure: the answer as a sample. Exported for its unit tests. */
