@@ -95,8 +95,15 @@ describe('fleet: leader SIGKILL (3 processes, real redis-server)', () => {
     expect(after).toMatchObject({ phase: 'progressing', weight: 50, rollout: { step: 1 } });
     expect(after.history).toEqual(before.history);
 
-    // `cutover status` on any replica names the new leader and lists the replicas.
-    const status = await runCli(['status', '--admin', survivors.find((r) => r !== next)!.adminUrl]);
+    // `cutover status` on any replica names the new leader and lists the replicas. The list is the
+    // replicas' heartbeats (once a second), so a heartbeat sent just before a replica applied the
+    // step can still show the old weight: ask again until every survivor's says 50 %.
+    const listed = (out: string): boolean => survivors.every((r) => new RegExp(`^  ${r.id} .*config [0-9a-f]{12}  shop=50%`, 'm').test(out));
+    let status = await runCli(['status', '--admin', survivors.find((r) => r !== next)!.adminUrl]);
+    for (let i = 0; i < 10 && status.code === 0 && !listed(status.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = await runCli(['status', '--admin', survivors.find((r) => r !== next)!.adminUrl]);
+    }
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`fleet e2e: leader ${next!.id}, store up`);
     for (const r of survivors) expect(status.stdout).toMatch(new RegExp(`^  ${r.id} .*config [0-9a-f]{12}  shop=50%`, 'm'));
